@@ -1,0 +1,38 @@
+"""hh_brainpy: the Hodgkin-Huxley neuron on BrainPy and JAX.
+
+Three ways into one model (units: ms, mV, mS/cm^2, uF/cm^2, uA/cm^2):
+
+- :data:`integral`, a ``bp.odeint`` integrator (rk4, dt = 0.01 ms) to step in
+  your own loop, and :func:`make_integral` for other methods and steps;
+- :class:`HH`, a ``bp.NeuGroup`` for BrainPy networks;
+- :class:`HHRunner` and :func:`simulate`, which record V, m, h, n and spikes
+  into an :class:`HHResult`.
+
+float32 is the default, as in JAX; call ``brainpy.math.enable_x64()`` for
+float64.  Importing hh_brainpy changes no global setting.
+"""
+
+from hh_brainpy import analysis as analysis
+from hh_brainpy import kinetics as kinetics
+from hh_brainpy import stimulus as stimulus
+from hh_brainpy.checks import METHODS as METHODS
+from hh_brainpy.checks import NonFiniteError as NonFiniteError
+from hh_brainpy.checks import max_stable_dt as max_stable_dt
+from hh_brainpy.integrator import derivative as derivative
+from hh_brainpy.integrator import integral as integral
+from hh_brainpy.integrator import make_integral as make_integral
+from hh_brainpy.neuron import HH as HH
+from hh_brainpy.params import DEFAULT_DT as DEFAULT_DT
+from hh_brainpy.params import DEFAULT_PARAMS as DEFAULT_PARAMS
+from hh_brainpy.params import HHParams as HHParams
+from hh_brainpy.result import HHResult as HHResult
+from hh_brainpy.runner import HHRunner as HHRunner
+from hh_brainpy.runner import simulate as simulate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_DT", "DEFAULT_PARAMS", "HH", "HHParams", "HHResult", "HHRunner", "METHODS",
+    "NonFiniteError", "analysis", "derivative", "integral", "kinetics", "make_integral",
+    "max_stable_dt", "simulate", "stimulus",
+]

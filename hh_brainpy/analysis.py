@@ -1,0 +1,101 @@
+"""Spike analysis on recorded traces: NumPy in, NumPy out.
+
+Times are in ms, potentials in mV, rates in Hz (spikes per second).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["spike_times", "firing_rate", "interspike_intervals", "cv_isi"]
+
+
+def _hermite_root(t0: np.ndarray, h: np.ndarray, v0: np.ndarray, v1: np.ndarray,
+                  d0: np.ndarray, d1: np.ndarray, threshold: float) -> np.ndarray:
+    """Solve p(s) = threshold on [0, 1] for the cubic Hermite p through (v0, d0 h), (v1, d1 h)."""
+    m0, m1 = d0 * h, d1 * h
+    lo, hi = np.zeros_like(v0), np.ones_like(v0)
+    s = (threshold - v0) / (v1 - v0)  # linear guess
+
+    def p(s: np.ndarray) -> np.ndarray:
+        s2, s3 = s * s, s * s * s
+        return ((2 * s3 - 3 * s2 + 1) * v0 + (s3 - 2 * s2 + s) * m0
+                + (-2 * s3 + 3 * s2) * v1 + (s3 - s2) * m1) - threshold
+
+    def dp(s: np.ndarray) -> np.ndarray:
+        s2 = s * s
+        return (6 * s2 - 6 * s) * v0 + (3 * s2 - 4 * s + 1) * m0 + (-6 * s2 + 6 * s) * v1 + (3 * s2 - 2 * s) * m1
+
+    # Newton steps kept inside a shrinking bracket (p(0) < 0 <= p(1)): converges in a few steps.
+    for _ in range(30):
+        f = p(s)
+        lo = np.where(f < 0, s, lo)
+        hi = np.where(f >= 0, s, hi)
+        deriv = dp(s)
+        newton = s - f / np.where(deriv > 0, deriv, np.inf)
+        inside = (newton > lo) & (newton < hi) & (deriv > 0)
+        s = np.where(inside, newton, 0.5 * (lo + hi))
+    return t0 + s * h
+
+
+def spike_times(ts: Any, V: Any, threshold: float = 0.0, dVdt: Any = None) -> Any:
+    """Times (ms) of the upward crossings of ``threshold`` (mV) by the sampled voltage.
+
+    Parameters
+    ----------
+    ts : array, shape (T,)
+        Sample times, ms, increasing.
+    V : array, shape (T,) or (T, N)
+        Membrane potential, mV.
+    threshold : float
+        Crossing level, mV.  Default 0.
+    dVdt : array like V, optional
+        dV/dt at the samples, mV/ms.  When given, each crossing is located on
+        the cubic Hermite interpolant of (V, dV/dt) between the two samples
+        that bracket it (error O(dt^4)).  Otherwise by linear interpolation
+        (error O(dt^2): about 2.4e-5 ms at dt = 0.01 ms on the HH upstroke).
+
+    Returns
+    -------
+    array or list of arrays
+        For 1-D ``V``, an array of crossing times; for 2-D, one array per neuron.
+    """
+    ts = np.asarray(ts, dtype=float)
+    V = np.asarray(V, dtype=float)
+    if V.ndim == 2:
+        D = None if dVdt is None else np.asarray(dVdt, dtype=float)
+        return [spike_times(ts, V[:, i], threshold, None if D is None else D[:, i]) for i in range(V.shape[1])]
+    if V.shape != ts.shape:
+        raise ValueError(f"V must have shape (T,) or (T, N) with T = len(ts) = {ts.size}, got {V.shape}")
+    k = np.nonzero((V[:-1] < threshold) & (V[1:] >= threshold))[0]
+    t0, h, v0, v1 = ts[k], ts[k + 1] - ts[k], V[k], V[k + 1]
+    if dVdt is None:
+        return t0 + h * (threshold - v0) / (v1 - v0)
+    d = np.asarray(dVdt, dtype=float)
+    return _hermite_root(t0, h, v0, v1, d[k], d[k + 1], threshold)
+
+
+def _per_neuron(times: Any) -> list[np.ndarray]:
+    return [np.asarray(times)] if isinstance(times, np.ndarray) else [np.asarray(t) for t in times]
+
+
+def firing_rate(times: Any, duration: float) -> np.ndarray:
+    """Mean firing rate in Hz: spike count / ``duration`` (ms) * 1000, per neuron."""
+    if not duration > 0:
+        raise ValueError(f"duration must be > 0 ms, got {duration}")
+    return np.array([t.size for t in _per_neuron(times)], dtype=float) * 1000.0 / duration
+
+
+def interspike_intervals(times: Any) -> list[np.ndarray]:
+    """Inter-spike intervals (ms), one array per neuron."""
+    return [np.diff(t) for t in _per_neuron(times)]
+
+
+def cv_isi(times: Any) -> np.ndarray:
+    """Coefficient of variation of the inter-spike intervals per neuron (NaN with < 2 intervals)."""
+    out = []
+    for isi in interspike_intervals(times):
+        out.append(float(np.std(isi) / np.mean(isi)) if isi.size >= 2 else np.nan)
+    return np.array(out)

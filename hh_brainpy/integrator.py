@@ -1,0 +1,151 @@
+r"""The functional Hodgkin-Huxley integrator: ``integral`` and ``make_integral``.
+
+:data:`integral` is a ``brainpy.odeint`` integrator (classical 4th-order
+Runge-Kutta, ``dt = 0.01`` ms) that a user steps in a loop of their own::
+
+    import brainpy as bp
+    from hh_brainpy import integral
+
+    V, m, h, n = 0., 0., 0., 0.
+    for t in bp.math.arange(0, 100, integral.dt):
+        V, m, h, n = integral(V, m, h, n, t, 10., 120., 50., 36., -77., 0.03, -54.387, 1.)
+
+The right-hand side joins :func:`dV`, :func:`dm`, :func:`dh` and :func:`dn`
+(``bp.JointEq``), each built from :mod:`hh_brainpy.kinetics`;
+:class:`hh_brainpy.HH` uses the same kinetics.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import brainpy as bp
+import jax
+
+from hh_brainpy import kinetics as k
+from hh_brainpy.checks import check_dt_for_method, check_method
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT
+from hh_brainpy.params import DEFAULT_PARAMS as _D
+
+__all__ = ["dV", "dm", "dh", "dn", "derivative", "make_integral", "integral"]
+
+
+def dV(
+    V: Any, t: Any, m: Any, h: Any, n: Any,
+    Iext: Any = DEFAULT_IEXT,
+    gNa: Any = _D.gNa, ENa: Any = _D.ENa, gK: Any = _D.gK, EK: Any = _D.EK,
+    gL: Any = _D.gL, EL: Any = _D.EL, C: Any = _D.C,
+) -> Any:
+    r"""Membrane equation :math:`C\,dV/dt = I_{ext} - I_{Na} - I_K - I_L`, in mV/ms.
+
+    ``Iext`` in uA/cm^2, conductances in mS/cm^2, potentials in mV, ``C`` in
+    uF/cm^2; see :func:`hh_brainpy.kinetics.dVdt`.  ``t`` is unused (the
+    system is autonomous) and present for ``bp.odeint``.
+    """
+    return k.dVdt(V, m, h, n, Iext, gNa, ENa, gK, EK, gL, EL, C)
+
+
+def dm(m: Any, t: Any, V: Any) -> Any:
+    r"""Sodium activation :math:`dm/dt = \alpha_m(V)(1-m) - \beta_m(V)\,m`, 1/ms."""
+    return k.gate_derivative(m, k.m_alpha(V), k.m_beta(V))
+
+
+def dh(h: Any, t: Any, V: Any) -> Any:
+    r"""Sodium inactivation :math:`dh/dt = \alpha_h(V)(1-h) - \beta_h(V)\,h`, 1/ms."""
+    return k.gate_derivative(h, k.h_alpha(V), k.h_beta(V))
+
+
+def dn(n: Any, t: Any, V: Any) -> Any:
+    r"""Potassium activation :math:`dn/dt = \alpha_n(V)(1-n) - \beta_n(V)\,n`, 1/ms."""
+    return k.gate_derivative(n, k.n_alpha(V), k.n_beta(V))
+
+
+#: The whole system, ``derivative(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C)``
+#: returning ``[dV, dm, dh, dn]``.
+derivative = bp.JointEq(dV, dm, dh, dn)
+
+
+def make_integral(method: str = "rk4", dt: float = DEFAULT_DT, *, jit: bool = True) -> Any:
+    r"""Build the functional HH integrator for any ``bp.odeint`` method and step.
+
+    Notes
+    -----
+    The system integrated, in ms, mV, mS/cm^2, uF/cm^2 and uA/cm^2:
+
+    .. math::
+
+        C \frac{dV}{dt} &= -g_{Na} m^3 h (V-E_{Na}) - g_K n^4 (V-E_K) - g_L (V-E_L) + I_{ext}, \\
+        \frac{dx}{dt} &= \alpha_x(V)(1-x) - \beta_x(V)\,x, \quad x \in \{m, h, n\},
+
+    with the six rate functions of :mod:`hh_brainpy.kinetics` (Hodgkin & Huxley 1952).
+
+    Parameters
+    ----------
+    method : str
+        A ``brainpy.odeint`` method (``'rk4'``, ``'euler'``, ``'rk2'``,
+        ``'exp_auto'``, ...; see :data:`hh_brainpy.METHODS`).  Default ``'rk4'``.
+    dt : float
+        Integration step, ms.  Always explicit: BrainPy freezes ``dt`` when an
+        integrator is created and would otherwise take its global default of
+        0.1 ms, a step at which rk4 diverges for this model.  A step beyond the
+        method's stability limit (:func:`hh_brainpy.max_stable_dt`) raises
+        ``ValueError``.
+    jit : bool
+        Compile the one-step update with ``jax.jit`` (default).  A step called
+        from Python then costs microseconds instead of the milliseconds of
+        eager dispatch; the arithmetic is the same.
+
+    Returns
+    -------
+    ODEIntegrator
+        Called as ``integral(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C)``
+        (the arguments after ``t`` are optional, defaults as
+        :class:`hh_brainpy.HHParams` and ``Iext = 10`` uA/cm^2), it returns
+        ``(V, m, h, n)`` one step ``dt`` later, broadcast to the inputs' shape.
+        ``integral.dt`` is the step.
+
+    Examples
+    --------
+    >>> from hh_brainpy import make_integral
+    >>> euler = make_integral("euler", dt=0.005)
+    >>> V, m, h, n = euler(-65.0, 0.05, 0.6, 0.32, 0.0)
+    >>> bool(V > -65.0)
+    True
+
+    References
+    ----------
+    .. [1] Hodgkin, A. L. & Huxley, A. F. (1952). J. Physiol. 117:500-544.
+    .. [2] Kutta, W. (1901). Z. Math. Phys. 46:435-453 (the classical RK4).
+    """
+    method = check_method(method)
+    dt = check_dt_for_method(dt, method)
+    integ = bp.odeint(derivative, method=method, dt=dt)
+    if jit:
+        integ.set_integral(_jit_positional(integ.integral))
+    return integ
+
+
+def _jit_positional(step: Any) -> Any:
+    """Compile ``step(**kwargs)`` with ``jax.jit`` behind a positional call.
+
+    ``ODEIntegrator`` calls its step with keyword arguments; jit's fast C++
+    dispatch path is taken only for positional ones, so the keywords are put
+    in signature order here (missing ones take their defaults).
+    """
+    sig = inspect.signature(step)
+    names = tuple(sig.parameters)
+    defaults = {name: p.default for name, p in sig.parameters.items() if p.default is not p.empty}
+    compiled = jax.jit(lambda *args: step(**dict(zip(names, args))))
+
+    @functools.wraps(step)
+    def call(**kwargs: Any) -> Any:
+        return compiled(*[kwargs[name] if name in kwargs else defaults[name] for name in names])
+
+    return call
+
+
+#: The functional Hodgkin-Huxley integrator: ``bp.odeint``, rk4, dt = 0.01 ms.
+#: Call as ``integral(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C) -> (V, m, h, n)``.
+integral = make_integral("rk4", DEFAULT_DT)

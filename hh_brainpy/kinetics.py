@@ -1,0 +1,174 @@
+r"""Rate functions, steady states and ionic currents of the Hodgkin-Huxley model.
+
+Every entry point of the package (:data:`hh_brainpy.integral`,
+:class:`hh_brainpy.HH`, the runner) takes its equations from this module, so
+each equation is written once.  All functions are pure functions of arrays,
+safe under ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
+
+Notes
+-----
+The rates, in 1/ms with V in mV (Hodgkin & Huxley 1952, with the modern sign
+convention and rest shifted to -65 mV, as in BrainPy's ``bp.dyn.HH``):
+
+.. math::
+
+    \alpha_m(V) &= \frac{0.1\,(V+40)}{1-\exp(-(V+40)/10)}, &
+    \beta_m(V)  &= 4\,\exp(-(V+65)/18), \\
+    \alpha_h(V) &= 0.07\,\exp(-(V+65)/20), &
+    \beta_h(V)  &= \frac{1}{1+\exp(-(V+35)/10)}, \\
+    \alpha_n(V) &= \frac{0.01\,(V+55)}{1-\exp(-(V+55)/10)}, &
+    \beta_n(V)  &= 0.125\,\exp(-(V+65)/80).
+
+**Singular points.**  As written, ``m_alpha`` is 0/0 at V = -40 mV and
+``n_alpha`` at V = -55 mV.  Both have the form :math:`c\,u/(e^u-1)` with
+:math:`u = -(V-V_0)/10`, whose limit at :math:`u=0` is :math:`c` (1.0 and
+0.1 per ms).  :func:`x_over_expm1` evaluates :math:`u/(e^u-1)` with ``expm1``
+away from 0 and with its Taylor series :math:`1-u/2+u^2/12-u^4/720` for
+:math:`|u|<10^{-2}` (truncation error below :math:`10^{-16}`), using the
+"double where" so that no branch ever divides by zero.  This keeps the value
+*and* its gradient finite and continuous in float32 and float64;
+``brainpy.math.exprel`` gives the right value but a NaN gradient at exactly 0.
+
+References
+----------
+.. [1] Hodgkin, A. L. & Huxley, A. F. (1952). A quantitative description of
+   membrane current and its application to conduction and excitation in
+   nerve. J. Physiol. 117(4):500-544.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+__all__ = [
+    "x_over_expm1",
+    "m_alpha", "m_beta", "m_inf", "m_tau",
+    "h_alpha", "h_beta", "h_inf", "h_tau",
+    "n_alpha", "n_beta", "n_inf", "n_tau",
+    "steady_state", "time_constant", "gate_derivative",
+    "I_Na", "I_K", "I_L", "dVdt",
+]
+
+ArrayLike = Any
+
+# Below this |u| the series replaces u / expm1(u); see the module Notes.
+_SERIES_BELOW = 1e-2
+
+
+def x_over_expm1(u: ArrayLike) -> ArrayLike:
+    r"""Return :math:`u/(e^u-1)`, finite with a finite gradient at ``u = 0`` (value 1)."""
+    u = jnp.asarray(u)
+    small = jnp.abs(u) < _SERIES_BELOW
+    u_safe = jnp.where(small, jnp.ones_like(u), u)
+    exact = u_safe / jnp.expm1(u_safe)
+    u2 = u * u
+    series = 1.0 - 0.5 * u + u2 / 12.0 - u2 * u2 / 720.0
+    return jnp.where(small, series, exact)
+
+
+# -- sodium activation m ---------------------------------------------------------------
+def m_alpha(V: ArrayLike) -> ArrayLike:
+    r"""Opening rate of m, 1/ms: :math:`0.1(V+40)/(1-e^{-(V+40)/10})`, equal to 1 at V = -40 mV."""
+    return x_over_expm1(-(V + 40.0) / 10.0)
+
+
+def m_beta(V: ArrayLike) -> ArrayLike:
+    r"""Closing rate of m, 1/ms: :math:`4 e^{-(V+65)/18}`."""
+    return 4.0 * jnp.exp(-(V + 65.0) / 18.0)
+
+
+# -- sodium inactivation h -------------------------------------------------------------
+def h_alpha(V: ArrayLike) -> ArrayLike:
+    r"""Opening rate of h, 1/ms: :math:`0.07 e^{-(V+65)/20}`."""
+    return 0.07 * jnp.exp(-(V + 65.0) / 20.0)
+
+
+def h_beta(V: ArrayLike) -> ArrayLike:
+    r"""Closing rate of h, 1/ms: :math:`1/(1+e^{-(V+35)/10})`."""
+    return 1.0 / (1.0 + jnp.exp(-(V + 35.0) / 10.0))
+
+
+# -- potassium activation n ------------------------------------------------------------
+def n_alpha(V: ArrayLike) -> ArrayLike:
+    r"""Opening rate of n, 1/ms: :math:`0.01(V+55)/(1-e^{-(V+55)/10})`, equal to 0.1 at V = -55 mV."""
+    return 0.1 * x_over_expm1(-(V + 55.0) / 10.0)
+
+
+def n_beta(V: ArrayLike) -> ArrayLike:
+    r"""Closing rate of n, 1/ms: :math:`0.125 e^{-(V+65)/80}`."""
+    return 0.125 * jnp.exp(-(V + 65.0) / 80.0)
+
+
+# -- steady states and time constants ------------------------------------------------------
+def steady_state(alpha: ArrayLike, beta: ArrayLike) -> ArrayLike:
+    r"""Steady-state open fraction :math:`x_\infty = \alpha/(\alpha+\beta)`, dimensionless."""
+    return alpha / (alpha + beta)
+
+
+def time_constant(alpha: ArrayLike, beta: ArrayLike) -> ArrayLike:
+    r"""Relaxation time constant :math:`\tau_x = 1/(\alpha+\beta)`, ms."""
+    return 1.0 / (alpha + beta)
+
+
+def m_inf(V: ArrayLike) -> ArrayLike:
+    """Steady state of m at V (mV)."""
+    return steady_state(m_alpha(V), m_beta(V))
+
+
+def h_inf(V: ArrayLike) -> ArrayLike:
+    """Steady state of h at V (mV)."""
+    return steady_state(h_alpha(V), h_beta(V))
+
+
+def n_inf(V: ArrayLike) -> ArrayLike:
+    """Steady state of n at V (mV)."""
+    return steady_state(n_alpha(V), n_beta(V))
+
+
+def m_tau(V: ArrayLike) -> ArrayLike:
+    """Time constant of m at V (mV), in ms."""
+    return time_constant(m_alpha(V), m_beta(V))
+
+
+def h_tau(V: ArrayLike) -> ArrayLike:
+    """Time constant of h at V (mV), in ms."""
+    return time_constant(h_alpha(V), h_beta(V))
+
+
+def n_tau(V: ArrayLike) -> ArrayLike:
+    """Time constant of n at V (mV), in ms."""
+    return time_constant(n_alpha(V), n_beta(V))
+
+
+def gate_derivative(x: ArrayLike, alpha: ArrayLike, beta: ArrayLike) -> ArrayLike:
+    r"""First-order gating kinetics :math:`dx/dt = \alpha (1-x) - \beta x`, in 1/ms."""
+    return alpha * (1.0 - x) - beta * x
+
+
+# -- ionic currents, uA/cm^2 ------------------------------------------------------------------
+def I_Na(V: ArrayLike, m: ArrayLike, h: ArrayLike, gNa: ArrayLike, ENa: ArrayLike) -> ArrayLike:
+    r"""Sodium current :math:`g_{Na} m^3 h (V-E_{Na})`, uA/cm^2 (outward positive)."""
+    return gNa * (m * m * m * h) * (V - ENa)
+
+
+def I_K(V: ArrayLike, n: ArrayLike, gK: ArrayLike, EK: ArrayLike) -> ArrayLike:
+    r"""Potassium current :math:`g_K n^4 (V-E_K)`, uA/cm^2 (outward positive)."""
+    n2 = n * n
+    return gK * (n2 * n2) * (V - EK)
+
+
+def I_L(V: ArrayLike, gL: ArrayLike, EL: ArrayLike) -> ArrayLike:
+    r"""Leak current :math:`g_L (V-E_L)`, uA/cm^2 (outward positive)."""
+    return gL * (V - EL)
+
+
+def dVdt(
+    V: ArrayLike, m: ArrayLike, h: ArrayLike, n: ArrayLike, Iext: ArrayLike,
+    gNa: ArrayLike, ENa: ArrayLike, gK: ArrayLike, EK: ArrayLike,
+    gL: ArrayLike, EL: ArrayLike, C: ArrayLike,
+) -> ArrayLike:
+    r"""Current balance :math:`dV/dt = (I_{ext} - I_{Na} - I_K - I_L)/C`, in mV/ms."""
+    I_ion = I_Na(V, m, h, gNa, ENa) + I_K(V, n, gK, EK) + I_L(V, gL, EL)
+    return (Iext - I_ion) / C

@@ -1,0 +1,80 @@
+"""Default parameters of the Hodgkin-Huxley model, with their units.
+
+This module is the only place where default values live.  The unit system is
+the one electrophysiologists use and it is self-consistent:
+
+====================  ===========  ======================================
+quantity              unit         note
+====================  ===========  ======================================
+time ``t``, ``dt``    ms
+potential ``V``, E*   mV
+conductance g*        mS/cm^2      (mS/cm^2 * mV) / (uF/cm^2) = mV/ms
+capacitance ``C``     uF/cm^2
+current ``Iext``      uA/cm^2
+====================  ===========  ======================================
+
+The defaults are BrainPy's (``bp.dyn.HH``), so the two models can be compared
+one to one.  Note ``gL = 0.03`` mS/cm^2: NEURON's ``hh`` mechanism and the 1952
+paper use 0.3 mS/cm^2.  With ``EL = -54.387`` mV the resting potential is about
+-70.7 mV with BrainPy's value and about -65.0 mV with NEURON's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+__all__ = ["HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES"]
+
+#: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
+DEFAULT_DT = 0.01
+#: Constant external current of the seed protocol (uA/cm^2).
+DEFAULT_IEXT = 10.0
+
+
+@dataclasses.dataclass(frozen=True)
+class HHParams:
+    """Membrane parameters of the Hodgkin-Huxley model.
+
+    Parameters
+    ----------
+    gNa : float
+        Maximal sodium conductance, mS/cm^2.  Default 120.
+    ENa : float
+        Sodium reversal potential, mV.  Default 50.
+    gK : float
+        Maximal potassium conductance, mS/cm^2.  Default 36.
+    EK : float
+        Potassium reversal potential, mV.  Default -77.
+    gL : float
+        Leak conductance, mS/cm^2.  Default 0.03 (BrainPy's value; see module notes).
+    EL : float
+        Leak reversal potential, mV.  Default -54.387.
+    C : float
+        Membrane capacitance, uF/cm^2.  Default 1.
+    V_th : float
+        Spike-detection threshold, mV.  Default 20.  Not used by the equations.
+    """
+
+    gNa: float = 120.0  # mS/cm^2
+    ENa: float = 50.0  # mV
+    gK: float = 36.0  # mS/cm^2
+    EK: float = -77.0  # mV
+    gL: float = 0.03  # mS/cm^2
+    EL: float = -54.387  # mV
+    C: float = 1.0  # uF/cm^2
+    V_th: float = 20.0  # mV
+
+    def replace(self, **changes: Any) -> HHParams:
+        """Return a copy with some fields changed (unknown names raise ``TypeError``)."""
+        return dataclasses.replace(self, **changes)
+
+    def membrane(self) -> dict[str, Any]:
+        """The parameters of the current-balance equation, in ``integral``'s order."""
+        return {name: getattr(self, name) for name in PARAM_NAMES}
+
+
+#: The names of the parameters of the equations, in the order ``integral`` takes them.
+PARAM_NAMES = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C")
+
+DEFAULT_PARAMS = HHParams()

@@ -1,0 +1,57 @@
+"""Figures from an :class:`hh_brainpy.HHResult`.  Each helper returns its Axes and never shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_trace", "plot_gates"]
+
+
+def plot_trace(result: Any, neuron: int = 0, axes: Any = None) -> Any:
+    """V (top) and m, h, n (bottom) of one neuron against the run's own time axis (ms).
+
+    Parameters
+    ----------
+    result : HHResult
+        A simulation result with V recorded.
+    neuron : int
+        Which neuron to draw.
+    axes : pair of matplotlib Axes, optional
+        Where to draw; a new figure with two stacked panels if omitted.
+
+    Returns
+    -------
+    ndarray of 2 Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if result.V is None:
+        raise ValueError("plot_trace needs V; record it with monitors=('V', ...)")
+    if axes is None:
+        _, axes = plt.subplots(2, 1, sharex=True, figsize=(8, 5), height_ratios=(2, 1))
+    ax_v, ax_g = axes
+    ax_v.plot(result.ts, result.V[:, neuron], color="k", lw=1)
+    ax_v.set_ylabel("V (mV)")
+    ax_v.set_title(f"Hodgkin-Huxley neuron {neuron}: {result.method}, dt = {result.dt} ms")
+    plot_gates(result, neuron=neuron, ax=ax_g)
+    ax_g.set_xlim(result.ts[0], result.ts[-1])
+    return np.asarray(axes)
+
+
+def plot_gates(result: Any, neuron: int = 0, ax: Any = None) -> Any:
+    """m, h and n of one neuron against time (ms). Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 2.5))
+    for name, color in (("m", "tab:red"), ("h", "tab:green"), ("n", "tab:blue")):
+        trace = getattr(result, name)
+        if trace is not None:
+            ax.plot(result.ts, trace[:, neuron], color=color, lw=1, label=name)
+    ax.set_xlabel("t (ms)")
+    ax.set_ylabel("gate")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, frameon=False, fontsize="small")
+    return ax

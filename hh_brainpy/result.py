@@ -1,0 +1,157 @@
+"""``HHResult``: what a simulation returns, with its time axis, analysis and I/O."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hh_brainpy import analysis
+from hh_brainpy import kinetics as k
+
+__all__ = ["HHResult"]
+
+_TRACES = ("V", "m", "h", "n", "spike", "Iext")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class HHResult:
+    """Recorded trajectory of a population of ``N`` HH neurons over ``T = steps + 1`` samples.
+
+    Sample 0 is the initial state at ``ts[0]``; sample ``i`` is the state after
+    ``i`` steps, at ``ts[i] = ts[0] + i * dt``.  ``ts`` is built from the same
+    ``dt`` that integrated the model, so a trace can never be drawn on a time
+    axis that differs from the one it was computed on.
+
+    Attributes
+    ----------
+    ts : ndarray, shape (T,)
+        Sample times, ms.
+    V : ndarray, shape (T, N), or None
+        Membrane potential, mV (None if not recorded).
+    m, h, n : ndarray, shape (T, N), or None
+        Gating variables, dimensionless.
+    spike : ndarray of bool, shape (T, N), or None
+        True at the sample that ends the step in which V crossed ``V_th`` upwards.
+    Iext : ndarray, shape (T, N), or None
+        External current applied during the step that starts at each sample, uA/cm^2.
+    dt : float
+        Integration step, ms.
+    method : str
+        Integration method.
+    params : dict
+        Model parameters (``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``V_th``).
+    """
+
+    ts: np.ndarray
+    V: np.ndarray | None
+    m: np.ndarray | None
+    h: np.ndarray | None
+    n: np.ndarray | None
+    spike: np.ndarray | None
+    Iext: np.ndarray | None
+    dt: float
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def duration(self) -> float:
+        """Simulated time, ms."""
+        return float(self.ts[-1] - self.ts[0])
+
+    @property
+    def num_neurons(self) -> int:
+        """Number of neurons N."""
+        for name in _TRACES:
+            arr = getattr(self, name)
+            if arr is not None:
+                return int(arr.shape[1])
+        return 0
+
+    def dVdt(self) -> np.ndarray | None:
+        """dV/dt at each sample (mV/ms) from the recorded state and current; None if not all recorded."""
+        if any(getattr(self, x) is None for x in ("V", "m", "h", "n", "Iext")):
+            return None
+        p = self.params
+        out = k.dVdt(self.V, self.m, self.h, self.n, self.Iext,
+                     p["gNa"], p["ENa"], p["gK"], p["EK"], p["gL"], p["EL"], p["C"])
+        return np.asarray(out)
+
+    def spike_times(self, threshold: float | None = None) -> list[np.ndarray]:
+        """Upward crossings of ``threshold`` (mV; default ``V_th``), in ms, one array per neuron.
+
+        Located on the cubic Hermite interpolant of V and dV/dt when the gates
+        and current were recorded, else by linear interpolation
+        (:func:`hh_brainpy.analysis.spike_times`).
+        """
+        if self.V is None:
+            raise ValueError("spike_times needs V; record it with monitors=('V', ...)")
+        if threshold is None:
+            threshold = float(np.min(self.params["V_th"]))
+        return analysis.spike_times(self.ts, self.V, threshold, self.dVdt())
+
+    def firing_rate(self, threshold: float | None = None) -> np.ndarray:
+        """Mean firing rate of each neuron over the run, Hz."""
+        return analysis.firing_rate(self.spike_times(threshold), self.duration)
+
+    def plot(self, neuron: int = 0, axes: Any = None) -> Any:
+        """The two-panel figure: V on top, m, h, n below, on the real time axis. Returns the Axes."""
+        from hh_brainpy.plotting import plot_trace
+
+        return plot_trace(self, neuron=neuron, axes=axes)
+
+    # -- input / output -------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write ``.npz`` (any population) or ``.csv`` (one neuron); the suffix decides."""
+        path = Path(path)
+        if path.suffix == ".csv":
+            return self._save_csv(path)
+        if path.suffix != ".npz":
+            raise ValueError(f"save path must end in .npz or .csv, got {path.name!r}")
+        arrays = {name: getattr(self, name) for name in _TRACES if getattr(self, name) is not None}
+        params = {key: np.asarray(val) for key, val in self.params.items()}
+        np.savez(path, ts=self.ts, **arrays, **{f"param_{key}": v for key, v in params.items()},
+                 meta=np.array(json.dumps({"dt": self.dt, "method": self.method})))
+        return path
+
+    def _save_csv(self, path: Path) -> Path:
+        if self.num_neurons != 1:
+            raise ValueError(f"CSV holds one neuron; this result has {self.num_neurons}. Save as .npz")
+        cols, names = [self.ts], ["t_ms"]
+        for name, unit in (("V", "mV"), ("m", ""), ("h", ""), ("n", ""), ("spike", ""), ("Iext", "uA_cm2")):
+            arr = getattr(self, name)
+            if arr is not None:
+                cols.append(arr[:, 0].astype(float))
+                names.append(f"{name}_{unit}" if unit else name)
+        meta = {"dt": self.dt, "method": self.method,
+                "params": {key: float(np.asarray(v).ravel()[0]) for key, v in self.params.items()}}
+        header = json.dumps(meta) + "\n" + ",".join(names)
+        np.savetxt(path, np.column_stack(cols), delimiter=",", header=header, comments="# ", fmt="%.12g")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> HHResult:
+        """Read a result written by :meth:`save` (``.npz`` or one-neuron ``.csv``)."""
+        path = Path(path)
+        if path.suffix == ".csv":
+            return cls._load_csv(path)
+        with np.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            params = {key[6:]: data[key][()] for key in data.files if key.startswith("param_")}
+            traces = {name: (data[name] if name in data.files else None) for name in _TRACES}
+            return cls(ts=data["ts"], dt=meta["dt"], method=meta["method"], params=params, **traces)
+
+    @classmethod
+    def _load_csv(cls, path: Path) -> HHResult:
+        with open(path) as f:
+            meta = json.loads(f.readline()[2:])
+            names = f.readline()[2:].strip().split(",")
+        table = np.loadtxt(path, delimiter=",", ndmin=2)
+        cols = {name.split("_")[0]: table[:, i] for i, name in enumerate(names)}
+        traces = {name: (cols[name][:, None] if name in cols else None) for name in _TRACES}
+        if traces["spike"] is not None:
+            traces["spike"] = traces["spike"].astype(bool)
+        return cls(ts=cols["t"], dt=meta["dt"], method=meta["method"], params=meta["params"], **traces)
