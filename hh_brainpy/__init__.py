@@ -20,6 +20,7 @@ from hh_brainpy.checks import NonFiniteError as NonFiniteError
 from hh_brainpy.checks import max_stable_dt as max_stable_dt
 from hh_brainpy.integrator import derivative as derivative
 from hh_brainpy.integrator import integral as integral
+from hh_brainpy.integrator import integrate as integrate
 from hh_brainpy.integrator import make_integral as make_integral
 from hh_brainpy.neuron import HH as HH
 from hh_brainpy.params import DEFAULT_DT as DEFAULT_DT
@@ -33,6 +34,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DT", "DEFAULT_PARAMS", "HH", "HHParams", "HHResult", "HHRunner", "METHODS",
-    "NonFiniteError", "analysis", "derivative", "integral", "kinetics", "make_integral",
+    "NonFiniteError", "analysis", "derivative", "integral", "integrate", "kinetics", "make_integral",
     "max_stable_dt", "simulate", "stimulus",
 ]

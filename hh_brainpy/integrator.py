@@ -23,13 +23,15 @@ from typing import Any
 
 import brainpy as bp
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.checks import check_dt_for_method, check_method
+from hh_brainpy.checks import check_dt_for_method, check_duration, check_method, check_params
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 
-__all__ = ["dV", "dm", "dh", "dn", "derivative", "make_integral", "integral"]
+__all__ = ["dV", "dm", "dh", "dn", "derivative", "make_integral", "integral", "integrate"]
 
 
 def dV(
@@ -149,3 +151,69 @@ def _jit_positional(step: Any) -> Any:
 #: The functional Hodgkin-Huxley integrator: ``bp.odeint``, rk4, dt = 0.01 ms.
 #: Call as ``integral(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C) -> (V, m, h, n)``.
 integral = make_integral("rk4", DEFAULT_DT)
+
+
+def integrate(
+    y0: tuple[Any, Any, Any, Any],
+    duration: float,
+    *,
+    dt: float = DEFAULT_DT,
+    method: str = "rk4",
+    Iext: Any = DEFAULT_IEXT,
+    **params: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Integrate from ``y0 = (V, m, h, n)`` for ``duration`` ms in one compiled loop.
+
+    The same step as :func:`make_integral`, run by ``jax.lax.scan`` under
+    ``jax.jit`` instead of a Python loop; no BrainPy runner is involved.
+
+    Parameters
+    ----------
+    y0 : tuple of 4 array_like
+        Initial V (mV) and m, h, n; scalars or arrays of one shape.
+    duration : float
+        Simulated time, ms (a whole number of steps).
+    dt : float
+        Step, ms.  Default 0.01.
+    method : str
+        Integration method.  Default ``'rk4'``.
+    Iext : array_like
+        Constant external current, uA/cm^2.  Default 10.
+    **params
+        ``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C`` (defaults as
+        :class:`hh_brainpy.HHParams`).
+
+    Returns
+    -------
+    ts, V, m, h, n : ndarrays
+        ``ts`` of shape (T,) with ``T = steps + 1`` (ms, starting at 0, the
+        initial state); the states of shape ``(T, *shape of y0)``.
+    """
+    unknown = set(params) - set(_PARAM_ORDER)
+    if unknown:
+        raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(_PARAM_ORDER)}")
+    check_params({"Iext": Iext, **params})
+    method = check_method(method)
+    dt = check_dt_for_method(dt, method, **params)
+    steps = check_duration(duration, dt)
+    p = tuple(params.get(name, getattr(_D, name)) for name in _PARAM_ORDER)
+    states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), Iext, p, dt, method, steps)
+    ts = np.arange(steps + 1) * dt
+    V, m, h, n = (np.asarray(x) for x in states)
+    return ts, V, m, h, n
+
+
+_PARAM_ORDER = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C")
+
+
+@functools.partial(jax.jit, static_argnums=(3, 4, 5))
+def _integrate_compiled(y0: Any, Iext: Any, p: Any, dt: float, method: str, steps: int) -> Any:
+    step = bp.odeint(derivative, method=method, dt=dt)
+    y0 = jnp.broadcast_arrays(*y0)
+
+    def body(y: Any, i: Any) -> Any:
+        y = tuple(step(*y, i * dt, Iext, *p))
+        return y, y
+
+    _, ys = jax.lax.scan(body, tuple(y0), jnp.arange(steps))
+    return tuple(jnp.concatenate([y[None], traj]) for y, traj in zip(y0, ys))
