@@ -139,7 +139,7 @@ def _jit_positional(step: Any) -> Any:
     sig = inspect.signature(step)
     names = tuple(sig.parameters)
     defaults = {name: p.default for name, p in sig.parameters.items() if p.default is not p.empty}
-    compiled = jax.jit(lambda *args: step(**dict(zip(names, args))))
+    compiled = jax.jit(lambda *args: step(**dict(zip(names, args, strict=True))))
 
     @functools.wraps(step)
     def call(**kwargs: Any) -> Any:
@@ -216,4 +216,4 @@ def _integrate_compiled(y0: Any, Iext: Any, p: Any, dt: float, method: str, step
         return y, y
 
     _, ys = jax.lax.scan(body, tuple(y0), jnp.arange(steps))
-    return tuple(jnp.concatenate([y[None], traj]) for y, traj in zip(y0, ys))
+    return tuple(jnp.concatenate([y[None], traj]) for y, traj in zip(y0, ys, strict=True))

@@ -14,7 +14,11 @@ from brainpy.context import share
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import (
-    check_dt_for_method, check_gate, check_method, check_params, check_size,
+    check_dt_for_method,
+    check_gate,
+    check_method,
+    check_params,
+    check_size,
 )
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 

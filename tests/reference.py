@@ -50,7 +50,7 @@ def rest_state(v: float = -65.0) -> tuple[float, float, float, float]:
     return v, am / (am + bm), ah / (ah + bh), an / (an + bn)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def solve(y0: tuple[float, ...], t_end: float, iext: float = 10.0, threshold: float = 0.0,
           gna: float = GNA, gk: float = GK, gl: float = GL, cm: float = CM) -> dict:
     """Solve to t_end (ms); return {'sol': dense solution, 'spikes': upward crossings of threshold}."""

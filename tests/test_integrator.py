@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import brainpy as bp
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -67,7 +66,7 @@ def test_integral_defaults_are_the_documented_parameters():
     full = hb.integral(*y, 0.0, *PARAMS)
     short = hb.integral(*y, 0.0)
     keyword = hb.integral(*y, 0.0, gNa=120.0, C=1.0)
-    for a, b, c in zip(full, short, keyword):
+    for a, b, c in zip(full, short, keyword, strict=True):
         assert float(a) == float(b) == float(c)
 
 

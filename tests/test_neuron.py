@@ -1,0 +1,227 @@
+"""HH as a BrainPy NeuGroup: agreement with the integrator and bp.dyn.HH, inputs, networks, subclasses."""
+
+from __future__ import annotations
+
+import brainpy as bp
+import brainpy.math as bm
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import hh_brainpy as hb
+from hh_brainpy import kinetics as k
+from tests import reference as ref
+
+DT = 0.01
+
+
+def test_hh_runner_integral_loop_and_bp_dyn_hh_agree_to_1e10():
+    """Issue 2: HH + runner, the integral loop, integrate and bp.dyn.HH(rk4) agree to 1e-10 (float64)."""
+    y0 = ref.rest_state()
+    ours = hb.simulate(20.0, Iext=10.0).V[:, 0]
+    V, m, h, n = y0
+    loop = [V]
+    for i in range(2000):
+        V, m, h, n = hb.integral(V, m, h, n, i * DT, 10.0)
+        loop.append(float(V))
+    _, V_int, *_ = hb.integrate(y0, 20.0)
+    theirs = bp.dyn.HH(1, method="rk4", V_initializer=bp.init.Constant(-65.0))
+    runner = bp.DSRunner(theirs, monitors=["V"], dt=DT, progress_bar=False)
+    runner.run(inputs=np.full((2000, 1), 10.0))
+    V_bp = np.concatenate([[-65.0], np.asarray(runner.mon["V"])[:, 0]])
+    np.testing.assert_allclose(ours, loop, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(V_int, loop, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(V_bp, loop, atol=1e-10, rtol=0)
+    assert V_bp.max() > 20.0  # a spike happened, so agreement covers the upstroke too
+
+
+@pytest.mark.parametrize("V_th", [-50.0, -30.0, 0.0, 20.0, 30.0, 40.0])
+def test_one_spike_per_action_potential_for_any_threshold(V_th):
+    """Each action potential that reaches V_th gives exactly one spike, never two."""
+    res = hb.simulate(100.0, V_th=V_th)
+    action_potentials = hb.analysis.spike_times(res.ts, res.V[:, 0], 0.0)
+    peaks = [res.V[(res.ts > t - 1) & (res.ts < t + 1), 0].max() for t in action_potentials]
+    reaching = sum(p >= V_th for p in peaks)
+    assert len(action_potentials) == 7
+    assert int(res.spike.sum()) == reaching
+    if V_th <= 30.0:
+        assert reaching == 7
+
+
+def test_t_last_spike_is_the_interpolated_crossing_time():
+    """t_last_spike holds the last V_th crossing, within one step of the reference."""
+    neu = hb.HH(1)
+    hb.HHRunner(neu, Iext=10.0).run(100.0)
+    expected = ref.solve(ref.rest_state(), 100.0, threshold=20.0)["spikes"][-1]
+    assert float(neu.t_last_spike.value[0]) == pytest.approx(expected, abs=DT)
+
+
+def test_default_state_is_deterministic_rest_with_steady_gates():
+    """Default init: V = -65 mV, gates at x_inf(-65), identical every time."""
+    a, b = hb.HH(4), hb.HH(4)
+    assert np.all(np.asarray(a.V.value) == -65.0)
+    np.testing.assert_allclose(np.asarray(a.m.value), float(k.m_inf(-65.0)), rtol=1e-14)
+    np.testing.assert_array_equal(np.asarray(a.n.value), np.asarray(b.n.value))
+
+
+def test_init_options():
+    """'zeros', 'random' with a seed, and a dict all set the state they promise."""
+    z = hb.HH(2, init="zeros")
+    assert all(np.all(np.asarray(getattr(z, x).value) == 0.0) for x in "Vmhn")
+    r1, r2 = hb.HH(5, init="random", seed=3), hb.HH(5, init="random", seed=3)
+    np.testing.assert_array_equal(np.asarray(r1.V.value), np.asarray(r2.V.value))
+    assert np.all((np.asarray(r1.V.value) >= -70) & (np.asarray(r1.V.value) <= -60))
+    assert len(set(np.asarray(r1.V.value).tolist())) == 5
+    d = hb.HH(1, init={"V": -60.0, "m": 0.1})
+    assert float(d.m.value[0]) == 0.1
+    assert float(d.h.value[0]) == pytest.approx(float(k.h_inf(-60.0)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"init": "random"}, "seed"),
+        ({"init": "resting"}, "init must be"),
+        ({"init": {"V": -65.0, "m": 1.5}}, r"initial m must lie in \[0, 1\]"),
+        ({"C": 0.0}, "C .* must be > 0"),
+        ({"gNa": -1.0}, "gNa .* must be >= 0"),
+        ({"EL": float("nan")}, "EL must be finite"),
+        ({"method": "rk5"}, "unknown method"),
+        ({"dt": 0.2}, "stability limit"),
+    ],
+)
+def test_bad_construction_is_refused_with_a_clear_message(kwargs, match):
+    """Bad parameters raise ValueError naming the parameter and what is allowed."""
+    with pytest.raises(ValueError, match=match):
+        hb.HH(1, **kwargs)
+
+
+@pytest.mark.parametrize("size", [0, -3, 2.5, (2, 0)])
+def test_bad_size_is_refused(size):
+    """Sizes below 1 (or not integers) are refused."""
+    with pytest.raises((ValueError, TypeError), match="size"):
+        hb.HH(size)
+
+
+def test_shared_dt_beyond_the_limit_is_refused_at_run_time():
+    """A BrainPy runner with dt = 0.1 (BrainPy's default) on rk4 raises instead of diverging."""
+    with pytest.raises(ValueError, match="stability limit"):
+        bp.DSRunner(hb.HH(1), monitors=["V"], dt=0.1, progress_bar=False).run(1.0)
+
+
+def test_three_ways_of_injecting_current_are_equivalent():
+    """update(x), the 'input' variable (DSRunner inputs) and add_inp_fun give the same trace."""
+    steps = 1000
+    a = hb.HH(1)
+    ra = bp.DSRunner(a, monitors=["V"], dt=DT, progress_bar=False)
+    ra.run(inputs=np.full((steps, 1), 10.0))
+    b = hb.HH(1)
+    rb = bp.DSRunner(b, monitors=["V"], inputs=("input", 10.0), dt=DT, progress_bar=False)
+    rb.run(steps * DT)
+    c = hb.HH(1)
+    c.add_inp_fun("drive", lambda V: 10.0 + 0.0 * V)
+    rc = bp.DSRunner(c, monitors=["V"], dt=DT, progress_bar=False)
+    rc.run(steps * DT)
+    Va, Vb, Vc = (np.asarray(r.mon["V"]) for r in (ra, rb, rc))
+    assert Va.max() > 20.0
+    np.testing.assert_allclose(Vb, Va, atol=1e-12)
+    np.testing.assert_allclose(Vc, Va, atol=1e-12)
+
+
+def test_per_neuron_parameter_arrays_and_initializers():
+    """gK as an array and gNa as a BrainPy initializer give per-neuron dynamics."""
+    neu = hb.HH(3, gK=np.array([36.0, 36.0, 0.0]), gNa=bp.init.Constant(120.0))
+    res = hb.HHRunner(neu, Iext=np.array([0.0, 10.0, 10.0])).run(30.0)
+    counts = [len(t) for t in res.spike_times(0.0)]
+    assert counts[0] == 0 and counts[1] >= 2
+    assert not np.allclose(res.V[:, 1], res.V[:, 2])
+
+
+class Pair(bp.DynSysGroup):
+    """Neuron ``pre`` (driven) excites ``post`` (undriven) through an exponential COBA synapse."""
+
+    def __init__(self, weight):
+        super().__init__()
+        self.pre = hb.HH(1)
+        self.post = hb.HH(1)
+        self.syn = bp.dyn.ProjAlignPostMg2(
+            pre=self.pre, delay=None, comm=bp.dnn.OneToOne(1, weight),
+            syn=bp.dyn.Expon.desc(1, tau=5.0), out=bp.dyn.COBA.desc(E=0.0), post=self.post,
+        )
+
+    def update(self, x):
+        self.syn()
+        self.pre(x)
+        self.post()
+        return self.post.spike.value
+
+
+@pytest.mark.parametrize(("weight", "fires"), [(0.5, True), (0.0, False)])
+def test_hh_drives_hh_through_a_brainpy_projection(weight, fires):
+    """The post-synaptic HH fires only because the pre-synaptic one drives it through ProjAlignPostMg2."""
+    net = Pair(weight)
+    runner = bp.DSRunner(net, monitors={"pre": net.pre.spike, "post": net.post.spike}, dt=DT,
+                         progress_bar=False)
+    runner.run(inputs=np.full((5000,), 10.0))
+    assert np.asarray(runner.mon["pre"]).sum() == 4  # 50 ms at 10 uA/cm^2
+    assert (np.asarray(runner.mon["post"]).sum() > 0) == fires
+
+
+class TraubMilesHH(hb.HH):
+    """Traub & Miles (1991) kinetics as in Brette et al. (2007): only the six rates change."""
+
+    VT = -63.0  # mV
+
+    def m_alpha(self, V):
+        return 0.32 * 4.0 * k.x_over_expm1((13.0 - V + self.VT) / 4.0)
+
+    def m_beta(self, V):
+        return 0.28 * 5.0 * k.x_over_expm1((V - self.VT - 40.0) / 5.0)
+
+    def h_alpha(self, V):
+        return 0.128 * jnp.exp((17.0 - V + self.VT) / 18.0)
+
+    def h_beta(self, V):
+        return 4.0 / (1.0 + jnp.exp((40.0 - V + self.VT) / 5.0))
+
+    def n_alpha(self, V):
+        return 0.032 * 5.0 * k.x_over_expm1((15.0 - V + self.VT) / 5.0)
+
+    def n_beta(self, V):
+        return 0.5 * jnp.exp((10.0 - V + self.VT) / 40.0)
+
+
+def test_subclass_swaps_kinetics_by_overriding_rates_only():
+    """A Traub-Miles subclass uses its own rates (steady states and dynamics follow)."""
+    tm = TraubMilesHH(1, gNa=100.0, gK=30.0, EK=-90.0, EL=-60.0, gL=0.05, V_init=-65.0)
+    # Its m_inf at -65 mV comes from the Traub-Miles rates, not the 1952 ones.
+    expected_m = float(tm.m_alpha(-65.0) / (tm.m_alpha(-65.0) + tm.m_beta(-65.0)))
+    assert float(tm.m.value[0]) == pytest.approx(expected_m)
+    assert expected_m != pytest.approx(float(k.m_inf(-65.0)), rel=1e-2)
+    res = hb.HHRunner(tm, Iext=5.0).run(50.0)
+    plain = hb.simulate(50.0, Iext=5.0)
+    assert len(res.spike_times(0.0)[0]) > 0
+    assert not np.allclose(res.V, plain.V)
+
+
+def test_batching_mode_runs_independent_copies():
+    """In BatchingMode each batch row integrates the same model; rows with equal input agree."""
+    with bm.environment(mode=bm.BatchingMode(3)):
+        neu = hb.HH(2)
+    assert neu.V.shape == (3, 2)
+    runner = bp.DSRunner(neu, monitors=["V"], dt=DT, progress_bar=False, data_first_axis="T")
+    runner.run(inputs=np.full((1000, 3, 2), 10.0))
+    V = np.asarray(runner.mon["V"])
+    assert V.shape == (1000, 3, 2)
+    assert V.max() > 20.0
+    np.testing.assert_allclose(V[:, 0], V[:, 2], atol=1e-12)
+
+
+def test_reset_state_reproduces_the_run():
+    """Running, resetting and running again gives the same trace."""
+    neu = hb.HH(1)
+    runner = hb.HHRunner(neu, Iext=10.0)
+    first = runner.run(10.0)
+    neu.reset_state()
+    again = hb.HHRunner(neu, Iext=10.0).run(10.0)
+    np.testing.assert_array_equal(first.V, again.V)
