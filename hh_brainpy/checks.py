@@ -13,9 +13,10 @@ is stiff during a spike (the membrane time constant ``C / (gNa m^3 h + gK n^4
 smallest step (ms, on a 0.005 ms grid) at which each method was seen to
 diverge, or let a gate leave [0, 1], with the default parameters in float64:
 100 ms at Iext = 0, 10 and 50 uA/cm^2, from rest and from V = m = h = n = 0.
-We accept steps up to 60 % of it (rk4: diverges from 0.085 ms, accepted up to
-0.05 ms).  Stiffness scales with ``(gNa + gK + gL) / C``, so when that ratio
-exceeds the default's the limit shrinks in proportion; it never grows.
+We accept steps up to 60 % of it, rounded down to 0.005 ms (rk4: diverges from
+0.085 ms, accepted up to 0.05 ms; Euler: 0.07 and 0.04 ms).  Stiffness scales
+with ``(gNa + gK + gL) / C``, so when that ratio exceeds the default's the limit
+shrinks in proportion; it never grows.
 Exponential-Euler methods solve each linear part exactly and did not diverge
 up to 0.3 ms; they are accepted up to 0.25 ms (accuracy is another matter:
 see the README).
@@ -50,6 +51,7 @@ DIVERGES_FROM: dict[str, float | None] = {
 METHODS = tuple(DIVERGES_FROM)
 
 _SAFETY = 0.6  # fraction of the divergence step that is accepted
+_GRID = 0.005  # ms; the accepted step is rounded down to this grid
 _EXP_MAX_DT = 0.25  # ms, for exponential methods (tested to 0.3 ms)
 _DEFAULT_STIFFNESS = (DEFAULT_PARAMS.gNa + DEFAULT_PARAMS.gK + DEFAULT_PARAMS.gL) / DEFAULT_PARAMS.C
 
@@ -106,16 +108,16 @@ def max_stable_dt(method: str, **params: Any) -> float:
     Returns
     -------
     float
-        ``0.6 *`` the measured divergence step of :data:`DIVERGES_FROM`
-        (0.25 ms for exponential methods), divided by ``stiffness / default
+        ``0.6 *`` the measured divergence step of :data:`DIVERGES_FROM`, rounded
+        down to 0.005 ms (0.25 ms for exponential methods), divided by ``stiffness / default
         stiffness`` when the parameters are stiffer than the defaults, where
         stiffness is ``(gNa + gK + gL) / C``.
     """
     check_method(method)
     diverges = DIVERGES_FROM[method]
-    base = _EXP_MAX_DT if diverges is None else _SAFETY * diverges
     if diverges is None:
-        return base
+        return _EXP_MAX_DT
+    base = math.floor(_SAFETY * diverges / _GRID + 1e-9) * _GRID
     g = sum(
         np.asarray(params.get(name, getattr(DEFAULT_PARAMS, name)), dtype=float)
         for name in ("gNa", "gK", "gL")
@@ -132,8 +134,8 @@ def check_dt_for_method(dt: Any, method: str, **params: Any) -> float:
     if dt > limit * (1 + 1e-12):
         raise ValueError(
             f"dt = {dt} ms is beyond the stability limit of method {method!r} for these "
-            f"parameters (dt <= {limit:.4g} ms; it diverges from about "
-            f"{limit / _SAFETY:.3g} ms). Use dt <= {limit:.4g} ms, or an exponential method "
+            f"parameters (dt <= {limit:.4g} ms; with the default parameters it diverges from about "
+            f"{DIVERGES_FROM[method]} ms). Use dt <= {limit:.4g} ms, or an exponential method "
             f"such as 'exp_auto', which stays stable up to {_EXP_MAX_DT} ms."
         )
     return dt
