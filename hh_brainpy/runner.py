@@ -184,7 +184,7 @@ def simulate(
     --------
     >>> import hh_brainpy as hb
     >>> res = hb.simulate(100.0)
-    >>> [round(t, 2) for t in res.spike_times(0.0)[0][:2]]
+    >>> [round(float(t), 2) for t in res.spike_times(0.0)[0][:2]]
     [2.09, 16.46]
     """
     unknown = set(params) - set(_PARAMS)
