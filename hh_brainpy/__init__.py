@@ -13,7 +13,10 @@ float64.  Importing hh_brainpy changes no global setting.
 """
 
 from hh_brainpy import analysis as analysis
+from hh_brainpy import excitability as excitability
 from hh_brainpy import kinetics as kinetics
+from hh_brainpy import models as models
+from hh_brainpy import plotting as plotting
 from hh_brainpy import stimulus as stimulus
 from hh_brainpy.checks import METHODS as METHODS
 from hh_brainpy.checks import NonFiniteError as NonFiniteError
@@ -34,6 +37,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DT", "DEFAULT_PARAMS", "HH", "HHParams", "HHResult", "HHRunner", "METHODS",
-    "NonFiniteError", "analysis", "derivative", "integral", "integrate", "kinetics", "make_integral",
-    "max_stable_dt", "simulate", "stimulus",
+    "NonFiniteError", "analysis", "derivative", "excitability", "integral", "integrate", "kinetics",
+    "make_integral", "max_stable_dt", "models", "plotting", "simulate", "stimulus",
 ]

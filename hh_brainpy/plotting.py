@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_trace", "plot_gates"]
+__all__ = ["plot_trace", "plot_gates", "plot_raster", "plot_fi", "plot_phase"]
 
 
 def plot_trace(result: Any, neuron: int = 0, axes: Any = None) -> Any:
@@ -54,4 +54,57 @@ def plot_gates(result: Any, neuron: int = 0, ax: Any = None) -> Any:
     ax.set_ylabel("gate")
     ax.set_ylim(-0.02, 1.02)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, frameon=False, fontsize="small")
+    return ax
+
+
+def plot_raster(ts: Any, spike: Any, ax: Any = None, **kwargs: Any) -> Any:
+    """Spike raster: a dot at (t, neuron) for each True in ``spike`` (shape (T, N)). Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3))
+    step, neuron = np.nonzero(np.asarray(spike))
+    ax.plot(np.asarray(ts)[step], neuron, "|", markersize=kwargs.pop("markersize", 3), **kwargs)
+    ax.set_xlabel("t (ms)")
+    ax.set_ylabel("neuron")
+    return ax
+
+
+def plot_fi(currents: Any, rates: Any, ax: Any = None, **kwargs: Any) -> Any:
+    """F-I curve: firing rate (Hz) against current (uA/cm^2). Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(currents, rates, "o-", markersize=3, **kwargs)
+    ax.set_xlabel("Iext (uA/cm$^2$)")
+    ax.set_ylabel("firing rate (Hz)")
+    return ax
+
+
+def plot_phase(result: Any, neuron: int = 0, ax: Any = None, *, nullclines_at: float | None = None,
+               **params: Any) -> Any:
+    """Trajectory in the (V, n) plane; with ``nullclines_at=Iext`` also the reduced system's nullclines.
+
+    The nullclines are those of :func:`hh_brainpy.excitability.reduced_vn_derivatives`
+    (m = m_inf(V), h = h_inf + n_inf at rest - n). Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    from hh_brainpy.excitability import reduced_vn_derivatives
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
+    if result is not None:
+        ax.plot(result.V[:, neuron], result.n[:, neuron], color="k", lw=0.8, label="trajectory")
+    if nullclines_at is not None:
+        V, n = np.meshgrid(np.linspace(-85.0, 50.0, 400), np.linspace(0.0, 1.0, 400))
+        dV, dn = reduced_vn_derivatives(V, n, nullclines_at, **params)
+        ax.contour(V, n, dV, levels=[0.0], colors="tab:red")
+        ax.contour(V, n, dn, levels=[0.0], colors="tab:blue")
+        ax.plot([], [], color="tab:red", label="dV/dt = 0")
+        ax.plot([], [], color="tab:blue", label="dn/dt = 0")
+    ax.set_xlabel("V (mV)")
+    ax.set_ylabel("n")
+    ax.legend(loc="upper left", frameon=False, fontsize="small")
     return ax
