@@ -19,7 +19,7 @@ from hh_brainpy.params import DEFAULT_PARAMS as _D
 from hh_brainpy.params import PARAM_NAMES
 from hh_brainpy.runner import simulate
 
-__all__ = ["fi_curve", "rheobase", "steady_state_current", "fixed_point", "stability",
+__all__ = ["fi_curve", "rheobase", "steady_state_current", "fixed_point", "resting_state", "stability",
            "reduced_vn_derivatives"]
 
 
@@ -117,6 +117,12 @@ def fixed_point(Iext: float, *, V_range: tuple[float, float] = (-100.0, 0.0), **
             break
     V = 0.5 * (lo + hi)
     return np.array([V, float(k.m_inf(V)), float(k.h_inf(V)), float(k.n_inf(V))])
+
+
+def resting_state(Iext: float = 0.0, **params: Any) -> dict[str, float]:
+    """The fixed point at ``Iext`` as an ``init`` dict for :class:`hh_brainpy.HH` / :func:`hh_brainpy.simulate`."""
+    V, m, h, n = fixed_point(Iext, **params)
+    return {"V": float(V), "m": float(m), "h": float(h), "n": float(n)}
 
 
 def stability(Iext: float, **params: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -57,8 +57,9 @@ def test_rest_loses_stability_through_a_hopf_bifurcation():
 
 def test_a_neuron_started_at_its_fixed_point_stays_there():
     """Started at the computed rest with Iext = 0, V moves less than 0.02 mV in 10 ms (STYLE property)."""
-    V, m, h, n = ex.fixed_point(0.0)
-    res = hb.simulate(10.0, Iext=0.0, init={"V": V, "m": m, "h": h, "n": n})
+    rest = ex.resting_state(0.0)
+    V, m, h, n = (rest[x] for x in "Vmhn")
+    res = hb.simulate(10.0, Iext=0.0, init=rest)
     assert np.max(np.abs(res.V - V)) < 0.02
     sol = solve_ivp(ref.rhs, (0, 10.0), [V, m, h, n], args=(0.0,), rtol=1e-10, atol=1e-10)
     assert abs(sol.y[0, -1] - V) < 1e-6
