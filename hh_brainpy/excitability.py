@@ -15,19 +15,11 @@ import numpy as np
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.integrator import derivative
-from hh_brainpy.params import DEFAULT_PARAMS as _D
-from hh_brainpy.params import PARAM_NAMES
+from hh_brainpy.params import membrane_values
 from hh_brainpy.runner import simulate
 
 __all__ = ["fi_curve", "rheobase", "steady_state_current", "fixed_point", "resting_state", "stability",
            "reduced_vn_derivatives"]
-
-
-def _membrane(params: dict[str, Any]) -> tuple[Any, ...]:
-    unknown = set(params) - set(PARAM_NAMES)
-    if unknown:
-        raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(PARAM_NAMES)}")
-    return tuple(params.get(name, getattr(_D, name)) for name in PARAM_NAMES)
 
 
 def fi_curve(currents: Any, *, duration: float = 500.0, transient: float = 100.0, dt: float = 0.025,
@@ -89,7 +81,7 @@ def steady_state_current(V: Any, **params: Any) -> np.ndarray:
 
     :math:`I_{ss}(V) = g_{Na} m_\infty^3 h_\infty (V-E_{Na}) + g_K n_\infty^4 (V-E_K) + g_L (V-E_L)`.
     """
-    gNa, ENa, gK, EK, gL, EL, _ = _membrane(params)
+    gNa, ENa, gK, EK, gL, EL, _ = membrane_values(params)
     V = jnp.asarray(V, dtype=float)
     I_ion = k.I_Na(V, k.m_inf(V), k.h_inf(V), gNa, ENa) + k.I_K(V, k.n_inf(V), gK, EK) + k.I_L(V, gL, EL)
     return np.asarray(I_ion)
@@ -133,7 +125,7 @@ def stability(Iext: float, **params: Any) -> tuple[np.ndarray, np.ndarray]:
     bifurcation, Rinzel & Miller 1980).
     """
     y = fixed_point(Iext, **params)
-    p = _membrane(params)
+    p = membrane_values(params)
 
     def f(state: Any) -> Any:
         return jnp.stack(derivative(*state, 0.0, Iext, *p))
@@ -148,7 +140,7 @@ def reduced_vn_derivatives(V: Any, n: Any, Iext: float, *, h_plus_n: float | Non
 
     ``h_plus_n`` defaults to :math:`h_\infty + n_\infty` at -65 mV (about 0.91).
     """
-    gNa, ENa, gK, EK, gL, EL, C = _membrane(params)
+    gNa, ENa, gK, EK, gL, EL, C = membrane_values(params)
     if h_plus_n is None:
         h_plus_n = float(k.h_inf(-65.0) + k.n_inf(-65.0))
     V, n = jnp.asarray(V, dtype=float), jnp.asarray(n, dtype=float)

@@ -28,7 +28,7 @@ import numpy as np
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_dt_for_method, check_duration, check_method, check_params
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, membrane_values
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 
 __all__ = ["dV", "dm", "dh", "dn", "derivative", "make_integral", "integral", "integrate"]
@@ -189,21 +189,15 @@ def integrate(
         ``ts`` of shape (T,) with ``T = steps + 1`` (ms, starting at 0, the
         initial state); the states of shape ``(T, *shape of y0)``.
     """
-    unknown = set(params) - set(_PARAM_ORDER)
-    if unknown:
-        raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(_PARAM_ORDER)}")
+    p = membrane_values(params)
     check_params({"Iext": Iext, **params})
     method = check_method(method)
     dt = check_dt_for_method(dt, method, **params)
     steps = check_duration(duration, dt)
-    p = tuple(params.get(name, getattr(_D, name)) for name in _PARAM_ORDER)
     states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), Iext, p, dt, method, steps)
     ts = np.arange(steps + 1) * dt
     V, m, h, n = (np.asarray(x) for x in states)
     return ts, V, m, h, n
-
-
-_PARAM_ORDER = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C")
 
 
 @functools.partial(jax.jit, static_argnums=(3, 4, 5))

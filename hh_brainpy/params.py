@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-__all__ = ["HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES"]
+__all__ = ["HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "membrane_values"]
 
 #: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
 DEFAULT_DT = 0.01
@@ -78,3 +78,11 @@ class HHParams:
 PARAM_NAMES = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C")
 
 DEFAULT_PARAMS = HHParams()
+
+
+def membrane_values(overrides: dict[str, Any]) -> tuple[Any, ...]:
+    """``(gNa, ENa, gK, EK, gL, EL, C)`` with ``overrides`` applied; unknown names raise ``TypeError``."""
+    unknown = set(overrides) - set(PARAM_NAMES)
+    if unknown:
+        raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(PARAM_NAMES)}")
+    return tuple(overrides.get(name, getattr(DEFAULT_PARAMS, name)) for name in PARAM_NAMES)

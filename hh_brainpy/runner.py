@@ -14,7 +14,7 @@ from brainpy.context import share
 
 from hh_brainpy.checks import check_dt_for_method, check_duration, check_finite_trace
 from hh_brainpy.neuron import HH
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, PARAM_NAMES
 from hh_brainpy.result import HHResult
 from hh_brainpy.stimulus import Stimulus, as_stimulus
 
@@ -23,7 +23,7 @@ __all__ = ["HHRunner", "simulate", "DEFAULT_MONITORS"]
 #: What a runner records unless told otherwise.
 DEFAULT_MONITORS = ("V", "m", "h", "n", "spike")
 _STATE = ("V", "m", "h", "n")
-_PARAMS = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C", "V_th")
+_PARAMS = (*PARAM_NAMES, "V_th")
 
 
 class HHRunner:
