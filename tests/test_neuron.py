@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import brainpy as bp
 import brainpy.math as bm
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import hh_brainpy as hb
 from hh_brainpy import kinetics as k
+from hh_brainpy.models import TraubMilesHH
 from tests import reference as ref
 
 DT = 0.01
@@ -165,30 +165,6 @@ def test_hh_drives_hh_through_a_brainpy_projection(weight, fires):
     runner.run(inputs=np.full((5000,), 10.0))
     assert np.asarray(runner.mon["pre"]).sum() == 4  # 50 ms at 10 uA/cm^2
     assert (np.asarray(runner.mon["post"]).sum() > 0) == fires
-
-
-class TraubMilesHH(hb.HH):
-    """Traub & Miles (1991) kinetics as in Brette et al. (2007): only the six rates change."""
-
-    VT = -63.0  # mV
-
-    def m_alpha(self, V):
-        return 0.32 * 4.0 * k.x_over_expm1((13.0 - V + self.VT) / 4.0)
-
-    def m_beta(self, V):
-        return 0.28 * 5.0 * k.x_over_expm1((V - self.VT - 40.0) / 5.0)
-
-    def h_alpha(self, V):
-        return 0.128 * jnp.exp((17.0 - V + self.VT) / 18.0)
-
-    def h_beta(self, V):
-        return 4.0 / (1.0 + jnp.exp((40.0 - V + self.VT) / 5.0))
-
-    def n_alpha(self, V):
-        return 0.032 * 5.0 * k.x_over_expm1((15.0 - V + self.VT) / 5.0)
-
-    def n_beta(self, V):
-        return 0.5 * jnp.exp((10.0 - V + self.VT) / 40.0)
 
 
 def test_subclass_swaps_kinetics_by_overriding_rates_only():

@@ -162,7 +162,6 @@ class COBAHH(bp.DynSysGroup):
         self.recurrent = recurrent
         weights = {"E": we * _AREA_NS if recurrent else 0.0, "I": wi * _AREA_NS if recurrent else 0.0}
         taus, revs = {"E": 5.0, "I": 10.0}, {"E": 0.0, "I": -80.0}
-        self.projections = []
         for i, (pre_name, post_name) in enumerate([("E", "E"), ("E", "I"), ("I", "E"), ("I", "I")]):
             pre, post = getattr(self, pre_name), getattr(self, post_name)
             conn = bp.conn.FixedProb(p, pre=pre.num, post=post.num, seed=seed + 1 + i, allow_multi_conn=True)
