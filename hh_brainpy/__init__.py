@@ -14,6 +14,7 @@ float64.  Importing hh_brainpy changes no global setting.
 
 from hh_brainpy import analysis as analysis
 from hh_brainpy import excitability as excitability
+from hh_brainpy import fitting as fitting
 from hh_brainpy import kinetics as kinetics
 from hh_brainpy import models as models
 from hh_brainpy import plotting as plotting
@@ -21,6 +22,7 @@ from hh_brainpy import stimulus as stimulus
 from hh_brainpy.checks import METHODS as METHODS
 from hh_brainpy.checks import NonFiniteError as NonFiniteError
 from hh_brainpy.checks import max_stable_dt as max_stable_dt
+from hh_brainpy.fitting import fit as fit
 from hh_brainpy.integrator import derivative as derivative
 from hh_brainpy.integrator import integral as integral
 from hh_brainpy.integrator import integrate as integrate
@@ -28,7 +30,9 @@ from hh_brainpy.integrator import make_integral as make_integral
 from hh_brainpy.neuron import HH as HH
 from hh_brainpy.params import DEFAULT_DT as DEFAULT_DT
 from hh_brainpy.params import DEFAULT_PARAMS as DEFAULT_PARAMS
+from hh_brainpy.params import PARAMETER_SETS as PARAMETER_SETS
 from hh_brainpy.params import HHParams as HHParams
+from hh_brainpy.params import parameter_set as parameter_set
 from hh_brainpy.result import HHResult as HHResult
 from hh_brainpy.runner import HHRunner as HHRunner
 from hh_brainpy.runner import simulate as simulate
@@ -37,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DT", "DEFAULT_PARAMS", "HH", "HHParams", "HHResult", "HHRunner", "METHODS",
-    "NonFiniteError", "analysis", "derivative", "excitability", "integral", "integrate", "kinetics",
-    "make_integral", "max_stable_dt", "models", "plotting", "simulate", "stimulus",
+    "NonFiniteError", "PARAMETER_SETS", "analysis", "derivative", "excitability", "fit", "fitting",
+    "integral", "integrate", "kinetics",
+    "make_integral", "max_stable_dt", "models", "parameter_set", "plotting", "simulate", "stimulus",
 ]

@@ -81,7 +81,7 @@ def steady_state_current(V: Any, **params: Any) -> np.ndarray:
 
     :math:`I_{ss}(V) = g_{Na} m_\infty^3 h_\infty (V-E_{Na}) + g_K n_\infty^4 (V-E_K) + g_L (V-E_L)`.
     """
-    gNa, ENa, gK, EK, gL, EL, _ = membrane_values(params)
+    gNa, ENa, gK, EK, gL, EL, _, _ = membrane_values(params)
     V = jnp.asarray(V, dtype=float)
     I_ion = k.I_Na(V, k.m_inf(V), k.h_inf(V), gNa, ENa) + k.I_K(V, k.n_inf(V), gK, EK) + k.I_L(V, gL, EL)
     return np.asarray(I_ion)
@@ -140,11 +140,11 @@ def reduced_vn_derivatives(V: Any, n: Any, Iext: float, *, h_plus_n: float | Non
 
     ``h_plus_n`` defaults to :math:`h_\infty + n_\infty` at -65 mV (about 0.91).
     """
-    gNa, ENa, gK, EK, gL, EL, C = membrane_values(params)
+    gNa, ENa, gK, EK, gL, EL, C, T = membrane_values(params)
     if h_plus_n is None:
         h_plus_n = float(k.h_inf(-65.0) + k.n_inf(-65.0))
     V, n = jnp.asarray(V, dtype=float), jnp.asarray(n, dtype=float)
     h = jnp.clip(h_plus_n - n, 0.0, 1.0)
     dV = k.dVdt(V, k.m_inf(V), h, n, Iext, gNa, ENa, gK, EK, gL, EL, C)
-    dn = k.gate_derivative(n, k.n_alpha(V), k.n_beta(V))
+    dn = k.gate_derivative(n, k.n_alpha(V), k.n_beta(V), k.temperature_factor(T))
     return np.asarray(dV), np.asarray(dn)

@@ -31,7 +31,7 @@ from hh_brainpy.checks import check_dt_for_method, check_duration, check_method,
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, membrane_values
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 
-__all__ = ["dV", "dm", "dh", "dn", "derivative", "make_integral", "integral", "integrate"]
+__all__ = ["dV", "dm", "dh", "dn", "derivative", "make_integral", "integral", "integrate", "trajectory"]
 
 
 def dV(
@@ -49,22 +49,22 @@ def dV(
     return k.dVdt(V, m, h, n, Iext, gNa, ENa, gK, EK, gL, EL, C)
 
 
-def dm(m: Any, t: Any, V: Any) -> Any:
-    r"""Sodium activation :math:`dm/dt = \alpha_m(V)(1-m) - \beta_m(V)\,m`, 1/ms."""
-    return k.gate_derivative(m, k.m_alpha(V), k.m_beta(V))
+def dm(m: Any, t: Any, V: Any, temperature: Any = _D.temperature) -> Any:
+    r"""Sodium activation :math:`dm/dt = \phi(T)[\alpha_m(V)(1-m) - \beta_m(V)\,m]`, 1/ms (T in deg C)."""
+    return k.gate_derivative(m, k.m_alpha(V), k.m_beta(V), k.temperature_factor(temperature))
 
 
-def dh(h: Any, t: Any, V: Any) -> Any:
-    r"""Sodium inactivation :math:`dh/dt = \alpha_h(V)(1-h) - \beta_h(V)\,h`, 1/ms."""
-    return k.gate_derivative(h, k.h_alpha(V), k.h_beta(V))
+def dh(h: Any, t: Any, V: Any, temperature: Any = _D.temperature) -> Any:
+    r"""Sodium inactivation :math:`dh/dt = \phi(T)[\alpha_h(V)(1-h) - \beta_h(V)\,h]`, 1/ms (T in deg C)."""
+    return k.gate_derivative(h, k.h_alpha(V), k.h_beta(V), k.temperature_factor(temperature))
 
 
-def dn(n: Any, t: Any, V: Any) -> Any:
-    r"""Potassium activation :math:`dn/dt = \alpha_n(V)(1-n) - \beta_n(V)\,n`, 1/ms."""
-    return k.gate_derivative(n, k.n_alpha(V), k.n_beta(V))
+def dn(n: Any, t: Any, V: Any, temperature: Any = _D.temperature) -> Any:
+    r"""Potassium activation :math:`dn/dt = \phi(T)[\alpha_n(V)(1-n) - \beta_n(V)\,n]`, 1/ms (T in deg C)."""
+    return k.gate_derivative(n, k.n_alpha(V), k.n_beta(V), k.temperature_factor(temperature))
 
 
-#: The whole system, ``derivative(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C)``
+#: The whole system, ``derivative(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C, temperature)``
 #: returning ``[dV, dm, dh, dn]``.
 derivative = bp.JointEq(dV, dm, dh, dn)
 
@@ -200,14 +200,46 @@ def integrate(
     return ts, V, m, h, n
 
 
-@functools.partial(jax.jit, static_argnums=(3, 4, 5))
-def _integrate_compiled(y0: Any, Iext: Any, p: Any, dt: float, method: str, steps: int) -> Any:
+def trajectory(y0: Any, steps: int, Iext: Any, p: Any, *, dt: float, method: str = "rk4") -> tuple[Any, ...]:
+    """The states after 0, 1, ..., ``steps`` steps, as a pure JAX function (no checks, no jit).
+
+    This is :func:`integrate`'s loop, for use inside ``jax.grad``, ``jax.jacfwd``,
+    ``jax.vmap`` or a ``jax.jit`` of your own: it is differentiable with respect
+    to ``y0``, ``Iext`` and every parameter.  Check the arguments first
+    (:func:`integrate` does); a step beyond the stability limit is not refused here.
+
+    Parameters
+    ----------
+    y0 : tuple of 4 arrays
+        Initial ``(V, m, h, n)``.
+    steps : int
+        Number of steps (static).
+    Iext : array
+        Constant external current, uA/cm^2.
+    p : tuple
+        ``(gNa, ENa, gK, EK, gL, EL, C, temperature)``, e.g. from
+        :func:`hh_brainpy.params.membrane_values`.
+    dt : float
+        Step, ms (static).
+    method : str
+        ``bp.odeint`` method (static).  Default ``'rk4'``.
+
+    Returns
+    -------
+    tuple of 4 arrays
+        V, m, h, n of shape ``(steps + 1, *shape of y0)``.
+    """
     step = bp.odeint(derivative, method=method, dt=dt)
-    y0 = jnp.broadcast_arrays(*y0)
+    y0 = tuple(jnp.broadcast_arrays(*(jnp.asarray(y) for y in y0)))
 
     def body(y: Any, i: Any) -> Any:
         y = tuple(step(*y, i * dt, Iext, *p))
         return y, y
 
-    _, ys = jax.lax.scan(body, tuple(y0), jnp.arange(steps))
+    _, ys = jax.lax.scan(body, y0, jnp.arange(steps))
     return tuple(jnp.concatenate([y[None], traj]) for y, traj in zip(y0, ys, strict=True))
+
+
+@functools.partial(jax.jit, static_argnums=(3, 4, 5))
+def _integrate_compiled(y0: Any, Iext: Any, p: Any, dt: float, method: str, steps: int) -> Any:
+    return trajectory(y0, steps, Iext, p, dt=dt, method=method)

@@ -19,6 +19,12 @@ convention and rest shifted to -65 mV, as in BrainPy's ``bp.dyn.HH``):
     \alpha_n(V) &= \frac{0.01\,(V+55)}{1-\exp(-(V+55)/10)}, &
     \beta_n(V)  &= 0.125\,\exp(-(V+65)/80).
 
+**Temperature.**  Every rate is multiplied by
+:math:`\phi(T) = Q_{10}^{(T-T_{ref})/10}` with :math:`Q_{10}=3` and
+:math:`T_{ref}=6.3` deg C (:func:`temperature_factor`), the factor of NEURON's
+``hh.mod`` and of Hodgkin & Huxley's own temperature correction.  Steady
+states do not change with temperature; time constants shrink by :math:`\phi`.
+
 **Singular points.**  As written, ``m_alpha`` is 0/0 at V = -40 mV and
 ``n_alpha`` at V = -55 mV.  Both have the form :math:`c\,u/(e^u-1)` with
 :math:`u = -(V-V_0)/10`, whose limit at :math:`u=0` is :math:`c` (1.0 and
@@ -34,6 +40,7 @@ References
 .. [1] Hodgkin, A. L. & Huxley, A. F. (1952). A quantitative description of
    membrane current and its application to conduction and excitation in
    nerve. J. Physiol. 117(4):500-544.
+.. [2] NEURON's built-in ``hh`` mechanism, ``src/nrnoc/hh.mod`` (q10 = 3 from 6.3 deg C).
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ __all__ = [
     "h_alpha", "h_beta", "h_inf", "h_tau",
     "n_alpha", "n_beta", "n_inf", "n_tau",
     "steady_state", "time_constant", "gate_derivative",
+    "Q10", "T_REF", "temperature_factor",
     "I_Na", "I_K", "I_L", "dVdt",
 ]
 
@@ -101,6 +109,18 @@ def n_beta(V: ArrayLike) -> ArrayLike:
     return 0.125 * jnp.exp(-(V + 65.0) / 80.0)
 
 
+# -- temperature -----------------------------------------------------------------------------
+#: Temperature coefficient of every rate (Hodgkin & Huxley 1952, part IV; NEURON's ``hh.mod``).
+Q10 = 3.0
+#: Temperature (deg C) at which the rates above hold: the squid axon experiments.
+T_REF = 6.3
+
+
+def temperature_factor(temperature: ArrayLike) -> ArrayLike:
+    r"""Rate multiplier :math:`\phi = 3^{(T - 6.3)/10}` at ``temperature`` T in deg C (1 at 6.3 deg C)."""
+    return Q10 ** ((jnp.asarray(temperature) - T_REF) / 10.0)
+
+
 # -- steady states and time constants ------------------------------------------------------
 def steady_state(alpha: ArrayLike, beta: ArrayLike) -> ArrayLike:
     r"""Steady-state open fraction :math:`x_\infty = \alpha/(\alpha+\beta)`, dimensionless."""
@@ -142,9 +162,12 @@ def n_tau(V: ArrayLike) -> ArrayLike:
     return time_constant(n_alpha(V), n_beta(V))
 
 
-def gate_derivative(x: ArrayLike, alpha: ArrayLike, beta: ArrayLike) -> ArrayLike:
-    r"""First-order gating kinetics :math:`dx/dt = \alpha (1-x) - \beta x`, in 1/ms."""
-    return alpha * (1.0 - x) - beta * x
+def gate_derivative(x: ArrayLike, alpha: ArrayLike, beta: ArrayLike, phi: ArrayLike = 1.0) -> ArrayLike:
+    r"""First-order gating kinetics :math:`dx/dt = \phi\,[\alpha (1-x) - \beta x]`, in 1/ms.
+
+    ``phi`` is the temperature factor (:func:`temperature_factor`), 1 at 6.3 deg C.
+    """
+    return phi * (alpha * (1.0 - x) - beta * x)
 
 
 # -- ionic currents, uA/cm^2 ------------------------------------------------------------------

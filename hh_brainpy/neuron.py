@@ -37,13 +37,13 @@ class HH(bp.NeuGroup):
     .. math::
 
         C \frac{dV}{dt} &= -g_{Na} m^3 h (V-E_{Na}) - g_K n^4 (V-E_K) - g_L (V-E_L) + I, \\
-        \frac{dx}{dt} &= \alpha_x(V)(1-x) - \beta_x(V)\,x, \quad x \in \{m, h, n\}, \\
+        \frac{dx}{dt} &= \phi(T)\,[\alpha_x(V)(1-x) - \beta_x(V)\,x], \quad x \in \{m, h, n\}, \\
         \alpha_m &= \frac{0.1(V+40)}{1-e^{-(V+40)/10}}, \quad \beta_m = 4 e^{-(V+65)/18}, \\
         \alpha_h &= 0.07 e^{-(V+65)/20}, \quad \beta_h = \frac{1}{1+e^{-(V+35)/10}}, \\
         \alpha_n &= \frac{0.01(V+55)}{1-e^{-(V+55)/10}}, \quad \beta_n = 0.125 e^{-(V+65)/80},
 
     with the rate functions of :mod:`hh_brainpy.kinetics` (their 0/0 points at
-    -40 and -55 mV are handled there).  ``I`` is the sum of the argument of
+    -40 and -55 mV are handled there) and :math:`\phi(T) = 3^{(T-6.3)/10}`.  ``I`` is the sum of the argument of
     :meth:`update`, the ``input`` variable and BrainPy's current-input
     functions (projections), evaluated once per step at the step's start, as
     ``bp.dyn.HH`` does.  A spike is an upward crossing of ``V_th`` within a
@@ -63,6 +63,8 @@ class HH(bp.NeuGroup):
         Reversal potentials, mV (defaults 50, -77, -54.387).
     C : float, array or initializer
         Membrane capacitance, uF/cm^2 (default 1).
+    temperature : float, array or initializer
+        Temperature, deg C (default 6.3, where :math:`\phi = 1`); allowed -5 to 50.
     V_th : float, array or initializer
         Spike threshold, mV (default 20).
     method : str
@@ -110,6 +112,7 @@ class HH(bp.NeuGroup):
         gL: Any = _D.gL,
         EL: Any = _D.EL,
         C: Any = _D.C,
+        temperature: Any = _D.temperature,
         V_th: Any = _D.V_th,
         method: str = "rk4",
         dt: float | None = None,
@@ -123,7 +126,8 @@ class HH(bp.NeuGroup):
         sharding: Any = None,
     ) -> None:
         check_size(size)
-        raw = {"gNa": gNa, "ENa": ENa, "gK": gK, "EK": EK, "gL": gL, "EL": EL, "C": C, "V_th": V_th}
+        raw = {"gNa": gNa, "ENa": ENa, "gK": gK, "EK": EK, "gL": gL, "EL": EL, "C": C,
+               "temperature": temperature, "V_th": V_th}
         check_params(raw)
         super().__init__(size=size, keep_size=keep_size, mode=mode, name=name,
                          sharding=sharding, method=check_method(method))
@@ -182,16 +186,16 @@ class HH(bp.NeuGroup):
         return k.dVdt(V, m, h, n, I, self.gNa, self.ENa, self.gK, self.EK, self.gL, self.EL, self.C)
 
     def dm(self, m: Any, t: Any, V: Any) -> Any:
-        """Sodium activation, 1/ms."""
-        return k.gate_derivative(m, self.m_alpha(V), self.m_beta(V))
+        """Sodium activation, 1/ms (scaled by the temperature factor)."""
+        return k.gate_derivative(m, self.m_alpha(V), self.m_beta(V), k.temperature_factor(self.temperature))
 
     def dh(self, h: Any, t: Any, V: Any) -> Any:
-        """Sodium inactivation, 1/ms."""
-        return k.gate_derivative(h, self.h_alpha(V), self.h_beta(V))
+        """Sodium inactivation, 1/ms (scaled by the temperature factor)."""
+        return k.gate_derivative(h, self.h_alpha(V), self.h_beta(V), k.temperature_factor(self.temperature))
 
     def dn(self, n: Any, t: Any, V: Any) -> Any:
-        """Potassium activation, 1/ms."""
-        return k.gate_derivative(n, self.n_alpha(V), self.n_beta(V))
+        """Potassium activation, 1/ms (scaled by the temperature factor)."""
+        return k.gate_derivative(n, self.n_alpha(V), self.n_beta(V), k.temperature_factor(self.temperature))
 
     @property
     def derivative(self) -> bp.JointEq:
@@ -245,7 +249,7 @@ class HH(bp.NeuGroup):
 
     # -- dynamics -----------------------------------------------------------------------------
     def _stiffness(self) -> dict[str, Any]:
-        return {key: bm.as_numpy(getattr(self, key)) for key in ("gNa", "gK", "gL", "C")}
+        return {key: bm.as_numpy(getattr(self, key)) for key in ("gNa", "gK", "gL", "C", "temperature")}
 
     def _step_dt(self) -> Any:
         if self.dt is not None:

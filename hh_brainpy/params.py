@@ -14,9 +14,11 @@ current ``Iext``      uA/cm^2
 ====================  ===========  ======================================
 
 The defaults are BrainPy's (``bp.dyn.HH``), so the two models can be compared
-one to one.  Note ``gL = 0.03`` mS/cm^2: NEURON's ``hh`` mechanism and the 1952
-paper use 0.3 mS/cm^2.  With ``EL = -54.387`` mV the resting potential is about
--70.7 mV with BrainPy's value and about -65.0 mV with NEURON's.
+one to one, and they are the values of the document this package grew from.
+Note ``gL = 0.03`` mS/cm^2: NEURON's ``hh`` mechanism and the 1952 paper use
+0.3 mS/cm^2 with ``EL = -54.3`` mV.  The resting potential is about -70.7 mV
+with BrainPy's values and about -65.0 mV with NEURON's; both sets are in
+:data:`PARAMETER_SETS` with their sources.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-__all__ = ["HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "membrane_values"]
+__all__ = [
+    "HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "PARAMETER_SETS",
+    "parameter_set", "membrane_values",
+]
 
 #: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
 DEFAULT_DT = 0.01
@@ -52,6 +57,9 @@ class HHParams:
         Leak reversal potential, mV.  Default -54.387.
     C : float
         Membrane capacitance, uF/cm^2.  Default 1.
+    temperature : float
+        Temperature, deg C.  Default 6.3, at which the rate functions hold as
+        written; every rate is scaled by :math:`3^{(T-6.3)/10}` (q10 = 3).
     V_th : float
         Spike-detection threshold, mV.  Default 20.  Not used by the equations.
     """
@@ -63,6 +71,7 @@ class HHParams:
     gL: float = 0.03  # mS/cm^2
     EL: float = -54.387  # mV
     C: float = 1.0  # uF/cm^2
+    temperature: float = 6.3  # deg C
     V_th: float = 20.0  # mV
 
     def replace(self, **changes: Any) -> HHParams:
@@ -75,13 +84,37 @@ class HHParams:
 
 
 #: The names of the parameters of the equations, in the order ``integral`` takes them.
-PARAM_NAMES = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C")
+PARAM_NAMES = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C", "temperature")
 
 DEFAULT_PARAMS = HHParams()
 
+#: Named parameter sets, each with its source.  ``"brainpy"`` is the default.
+PARAMETER_SETS: dict[str, tuple[HHParams, str]] = {
+    "brainpy": (
+        DEFAULT_PARAMS,
+        "BrainPy's bp.dyn.HH and the document this package grew from: gL = 0.03 mS/cm^2, "
+        "EL = -54.387 mV; rests near -70.7 mV at Iext = 0.",
+    ),
+    "hh1952": (
+        DEFAULT_PARAMS.replace(gL=0.3, EL=-54.3),
+        "Hodgkin & Huxley (1952) as shifted to rest at -65 mV, and NEURON's built-in hh.mod "
+        "(gnabar 0.12, gkbar 0.036, gl 0.0003 S/cm^2, el -54.3 mV, ena 50, ek -77); rests near -65.0 mV.",
+    ),
+}
+
+
+def parameter_set(name: str) -> HHParams:
+    """The named parameter set ``name`` (``'brainpy'``, the default, or ``'hh1952'``; see PARAMETER_SETS).
+
+    Pass it on with ``**params.membrane()``, e.g. ``simulate(100.0, **parameter_set('hh1952').membrane())``.
+    """
+    if name not in PARAMETER_SETS:
+        raise ValueError(f"unknown parameter set {name!r}; choose one of: {', '.join(PARAMETER_SETS)}")
+    return PARAMETER_SETS[name][0]
+
 
 def membrane_values(overrides: dict[str, Any]) -> tuple[Any, ...]:
-    """``(gNa, ENa, gK, EK, gL, EL, C)`` with ``overrides`` applied; unknown names raise ``TypeError``."""
+    """``(gNa, ENa, gK, EK, gL, EL, C, temperature)`` with ``overrides`` applied; unknown names raise ``TypeError``."""
     unknown = set(overrides) - set(PARAM_NAMES)
     if unknown:
         raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(PARAM_NAMES)}")

@@ -36,12 +36,14 @@ def rates(v: float) -> tuple[float, float, float, float, float, float]:
 
 
 def rhs(t: float, y: np.ndarray, iext: float, gna: float = GNA, gk: float = GK,
-        gl: float = GL, cm: float = CM) -> list[float]:
-    """dy/dt for y = (V, m, h, n)."""
+        gl: float = GL, cm: float = CM, el: float = EL, celsius: float = 6.3) -> list[float]:
+    """dy/dt for y = (V, m, h, n); gate rates scaled by q10 = 3 from 6.3 deg C."""
     v, m, h, n = y
     am, bm, ah, bh, an, bn = rates(v)
-    i_ion = gna * m**3 * h * (v - ENA) + gk * n**4 * (v - EK) + gl * (v - EL)
-    return [(iext - i_ion) / cm, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
+    q = 3.0 ** ((celsius - 6.3) / 10.0)
+    i_ion = gna * m**3 * h * (v - ENA) + gk * n**4 * (v - EK) + gl * (v - el)
+    return [(iext - i_ion) / cm, q * (am * (1 - m) - bm * m), q * (ah * (1 - h) - bh * h),
+            q * (an * (1 - n) - bn * n)]
 
 
 def rest_state(v: float = -65.0) -> tuple[float, float, float, float]:
@@ -52,14 +54,15 @@ def rest_state(v: float = -65.0) -> tuple[float, float, float, float]:
 
 @functools.cache
 def solve(y0: tuple[float, ...], t_end: float, iext: float = 10.0, threshold: float = 0.0,
-          gna: float = GNA, gk: float = GK, gl: float = GL, cm: float = CM) -> dict:
+          gna: float = GNA, gk: float = GK, gl: float = GL, cm: float = CM, el: float = EL,
+          celsius: float = 6.3) -> dict:
     """Solve to t_end (ms); return {'sol': dense solution, 'spikes': upward crossings of threshold}."""
     def crossing(t: float, y: np.ndarray, *args: float) -> float:
         return y[0] - threshold
 
     crossing.direction = 1.0
     sol = solve_ivp(rhs, (0.0, t_end), y0, method="LSODA", rtol=1e-10, atol=1e-10,
-                    dense_output=True, events=crossing, args=(iext, gna, gk, gl, cm))
+                    dense_output=True, events=crossing, args=(iext, gna, gk, gl, cm, el, celsius))
     assert sol.success, sol.message
     spikes = np.asarray(sol.t_events[0])
     # A start exactly on the threshold (V0 = 0 mV) is not a crossing from below.

@@ -57,7 +57,7 @@ def test_integral_is_a_brainpy_odeint_rk4_with_dt_001():
     assert hb.integral.dt == 0.01
     assert type(hb.integral).__name__ == "RK4"
     assert hb.integral.variables == ["V", "m", "h", "n"]
-    assert hb.integral.parameters == ["t", "Iext", "gNa", "ENa", "gK", "EK", "gL", "EL", "C"]
+    assert hb.integral.parameters == ["t", "Iext", "gNa", "ENa", "gK", "EK", "gL", "EL", "C", "temperature"]
 
 
 def test_integral_defaults_are_the_documented_parameters():
