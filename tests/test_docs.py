@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["hh_brainpy.integrator", "hh_brainpy.neuron", "hh_brainpy.runner", "hh_brainpy.kinetics",
-           "hh_brainpy.analysis", "hh_brainpy.stimulus", "hh_brainpy.result", "hh_brainpy.fitting"]
+           "hh_brainpy.analysis", "hh_brainpy.stimulus", "hh_brainpy.result", "hh_brainpy.fitting",
+           "hh_brainpy.sweep"]
 
 
 @pytest.mark.parametrize("name", MODULES)
