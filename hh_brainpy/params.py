@@ -28,7 +28,7 @@ from typing import Any
 
 __all__ = [
     "HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "PARAMETER_SETS",
-    "parameter_set", "membrane_values",
+    "parameter_set", "membrane_values", "TESTED_RANGES",
 ]
 
 #: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
@@ -100,6 +100,14 @@ PARAMETER_SETS: dict[str, tuple[HHParams, str]] = {
         "Hodgkin & Huxley (1952) as shifted to rest at -65 mV, and NEURON's built-in hh.mod "
         "(gnabar 0.12, gkbar 0.036, gl 0.0003 S/cm^2, el -54.3 mV, ena 50, ek -77); rests near -65.0 mV.",
     ),
+}
+
+
+#: Ranges over which the property tests draw parameters (tests/test_properties.py);
+#: the invariants (gates in [0, 1]; at Iext = 0, V between EK and ENa) hold there.
+TESTED_RANGES: dict[str, tuple[float, float]] = {
+    "gNa": (50.0, 200.0), "ENa": (40.0, 60.0), "gK": (10.0, 80.0), "EK": (-95.0, -70.0),
+    "gL": (0.01, 1.0), "EL": (-70.0, -50.0), "C": (0.5, 2.0), "temperature": (0.0, 20.0),
 }
 
 

@@ -22,7 +22,9 @@ class HHResult:
     """Recorded trajectory of a population of ``N`` HH neurons over ``T = steps + 1`` samples.
 
     Sample 0 is the initial state at ``ts[0]``; sample ``i`` is the state after
-    ``i`` steps, at ``ts[i] = ts[0] + i * dt``.  ``ts`` is built from the same
+    ``i * record_every`` steps, at ``ts[i] = ts[0] + i * record_every * dt``
+    (``record_every`` is 1 unless the run was decimated; a recording window
+    shifts ``ts[0]``).  ``ts`` is built from the same
     ``dt`` that integrated the model, so a trace can never be drawn on a time
     axis that differs from the one it was computed on.
 
@@ -35,7 +37,8 @@ class HHResult:
     m, h, n : ndarray, shape (T, N), or None
         Gating variables, dimensionless.
     spike : ndarray of bool, shape (T, N), or None
-        True at the sample that ends the step in which V crossed ``V_th`` upwards.
+        True at the sample that ends the step in which V crossed ``V_th`` upwards
+        (decimated: in any of the ``record_every`` steps since the last sample).
     Iext : ndarray, shape (T, N), or None
         External current applied during the step that starts at each sample, uA/cm^2.
     dt : float
@@ -43,7 +46,10 @@ class HHResult:
     method : str
         Integration method.
     params : dict
-        Model parameters (``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``V_th``).
+        Model parameters (``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``,
+        ``temperature``, ``V_th``).
+    record_every : int
+        Steps between samples (1: every step).
     """
 
     ts: np.ndarray
@@ -56,6 +62,7 @@ class HHResult:
     dt: float
     method: str
     params: dict[str, Any]
+    record_every: int = 1
 
     @property
     def duration(self) -> float:
@@ -114,7 +121,8 @@ class HHResult:
         arrays = {name: getattr(self, name) for name in _TRACES if getattr(self, name) is not None}
         params = {key: np.asarray(val) for key, val in self.params.items()}
         np.savez(path, ts=self.ts, **arrays, **{f"param_{key}": v for key, v in params.items()},
-                 meta=np.array(json.dumps({"dt": self.dt, "method": self.method})))
+                 meta=np.array(json.dumps({"dt": self.dt, "method": self.method,
+                                            "record_every": self.record_every})))
         return path
 
     def _save_csv(self, path: Path) -> Path:
@@ -126,7 +134,7 @@ class HHResult:
             if arr is not None:
                 cols.append(arr[:, 0].astype(float))
                 names.append(f"{name}_{unit}" if unit else name)
-        meta = {"dt": self.dt, "method": self.method,
+        meta = {"dt": self.dt, "method": self.method, "record_every": self.record_every,
                 "params": {key: float(np.asarray(v).ravel()[0]) for key, v in self.params.items()}}
         header = json.dumps(meta) + "\n" + ",".join(names)
         np.savetxt(path, np.column_stack(cols), delimiter=",", header=header, comments="# ", fmt="%.12g")
@@ -142,7 +150,8 @@ class HHResult:
             meta = json.loads(str(data["meta"]))
             params = {key[6:]: data[key][()] for key in data.files if key.startswith("param_")}
             traces = {name: (data[name] if name in data.files else None) for name in _TRACES}
-            return cls(ts=data["ts"], dt=meta["dt"], method=meta["method"], params=params, **traces)
+            return cls(ts=data["ts"], dt=meta["dt"], method=meta["method"], params=params,
+                       record_every=meta.get("record_every", 1), **traces)
 
     @classmethod
     def _load_csv(cls, path: Path) -> HHResult:
@@ -154,4 +163,5 @@ class HHResult:
         traces = {name: (cols[name][:, None] if name in cols else None) for name in _TRACES}
         if traces["spike"] is not None:
             traces["spike"] = traces["spike"].astype(bool)
-        return cls(ts=cols["t"], dt=meta["dt"], method=meta["method"], params=meta["params"], **traces)
+        return cls(ts=cols["t"], dt=meta["dt"], method=meta["method"], params=meta["params"],
+                   record_every=meta.get("record_every", 1), **traces)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,8 +12,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from brainpy.context import share
+from tqdm.auto import tqdm
 
-from hh_brainpy.checks import check_dt_for_method, check_duration, check_finite_trace
+from hh_brainpy.checks import NonFiniteError, check_dt_for_method, check_duration, check_finite_trace
 from hh_brainpy.neuron import HH
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, PARAM_NAMES
 from hh_brainpy.result import HHResult
@@ -24,6 +26,7 @@ __all__ = ["HHRunner", "simulate", "DEFAULT_MONITORS"]
 DEFAULT_MONITORS = ("V", "m", "h", "n", "spike")
 _STATE = ("V", "m", "h", "n")
 _PARAMS = (*PARAM_NAMES, "V_th")
+_CHUNK_BYTES = 64 * 2**20  # recorded values held at once by a chunked run
 
 
 class HHRunner:
@@ -43,7 +46,7 @@ class HHRunner:
     dt : float, optional
         Step, ms.  Default: the model's own ``dt`` if it has one, else 0.01.
     progress_bar : bool
-        Show BrainPy's progress bar.  Default False.
+        Show a progress bar (tqdm) over the run's chunks.  Default False.
 
     Examples
     --------
@@ -80,8 +83,10 @@ class HHRunner:
             monitors=list(self.monitors),
             inputs=self._apply_input,
             dt=self.dt,
-            progress_bar=progress_bar,
+            progress_bar=False,
         )
+        self.progress_bar = progress_bar
+        self._compiled: dict[int, Any] = {}
 
     def _apply_input(self) -> None:
         current = self.stimulus(share.load("t"))
@@ -90,31 +95,156 @@ class HHRunner:
     def _snapshot(self) -> dict[str, np.ndarray]:
         return {name: np.asarray(bm.as_numpy(getattr(self.model, name).value)) for name in self.monitors}
 
-    def run(self, duration: float) -> HHResult:
-        """Advance the model by ``duration`` ms (continuing from its current state) and return the record."""
-        steps = check_duration(duration, self.dt)
-        if self.stimulus.t_end is not None and self._runner.t0 + (self._runner.i0 + steps) * self.dt > (
+    def run(
+        self,
+        duration: float,
+        *,
+        record_every: int = 1,
+        window: tuple[float, float] | None = None,
+        chunk_steps: int | None = None,
+    ) -> HHResult:
+        """Advance the model by ``duration`` ms (continuing from its current state) and return the record.
+
+        The run proceeds in chunks of ``chunk_steps`` steps; after each chunk
+        the samples to keep are copied out and the rest is dropped, so memory
+        grows with the samples kept, not with the steps taken.  Each chunk is
+        checked for NaN and infinity, so a run that blows up stops there with
+        an error naming the neuron and the time.
+
+        Parameters
+        ----------
+        duration : float
+            ms, a whole number of steps.
+        record_every : int
+            Keep every ``record_every``-th step (the state at that step; spikes
+            are OR-ed over the steps in between, so none is lost).  Default 1.
+        window : (float, float), optional
+            Keep only samples with ``t0 <= t <= t1`` (ms, model time).
+        chunk_steps : int, optional
+            Steps per chunk.  Default: as many as fit in 64 MiB of recorded
+            values (``steps x neurons x monitors x 8 bytes``), rounded to a
+            multiple of ``record_every``.  Each chunk is one ``bp.DSRunner.run``.
+        """
+        dt = self.dt
+        steps = check_duration(duration, dt)
+        if self.stimulus.t_end is not None and self._runner.t0 + (self._runner.i0 + steps) * dt > (
             self.stimulus.t_end + 1e-9
         ):
             raise ValueError(
                 f"the current array ends at t = {self.stimulus.t_end} ms, before the run's end; "
                 "give a longer array or a shorter duration"
             )
-        t_start = self._runner.t0 + self._runner.i0 * self.dt
-        first = self._snapshot()
-        self._runner.run(steps * self.dt)
-        ts = t_start + np.arange(steps + 1) * self.dt
-        traces = {}
-        for name in self.monitors:
-            recorded = np.asarray(self._runner.mon[name])
-            traces[name] = np.concatenate([first[name][None], recorded], axis=0).reshape(steps + 1, -1)
-        check_finite_trace(ts, traces)
-        check_finite_trace(ts[-1:], {name: self._snapshot_state(name) for name in _STATE})
+        if isinstance(record_every, bool) or not isinstance(record_every, int) or not 1 <= record_every <= steps:
+            raise ValueError(f"record_every must be an int in [1, {steps}] (the run's steps), got {record_every!r}")
+        if steps % record_every:
+            raise ValueError(
+                f"duration = {duration} ms is {steps} steps, not a multiple of record_every = {record_every}; "
+                f"use e.g. duration = {steps // record_every * record_every * dt:.10g} ms"
+            )
+        t_start = self._runner.t0 + self._runner.i0 * dt
+        sample_steps = np.arange(0, steps + 1, record_every)
+        keep = np.ones(sample_steps.size, dtype=bool)
+        if window is not None:
+            t0, t1 = (float(w) for w in window)
+            t_end = t_start + steps * dt
+            if not (math.isfinite(t0) and math.isfinite(t1) and t_start - 1e-9 <= t0 < t1 <= t_end + 1e-9):
+                raise ValueError(f"window must satisfy {t_start:g} <= t0 < t1 <= {t_end:g} ms (this run), got {window}")
+            t = t_start + sample_steps * dt
+            keep = (t >= t0 - 1e-9) & (t <= t1 + 1e-9)
+        chunk = self._chunk_steps(chunk_steps, record_every)
+
+        n_neurons = self.model.input.size
+        kept = {name: np.empty((int(keep.sum()), n_neurons), dtype=np.asarray(self._snapshot()[name]).dtype)
+                for name in self.monitors}
+        position = 0
+        if keep[0]:
+            for name, value in self._snapshot().items():
+                kept[name][0] = value.reshape(-1)
+            position = 1
+        pending_spikes = np.zeros(n_neurons, dtype=np.int64)  # spikes since the last sample
+        done = 0
+        with tqdm(total=steps, unit="step", disable=not self.progress_bar, desc="hh_brainpy") as bar:
+            while done < steps:
+                n = min(chunk, steps - done)
+                records = self._advance(n, single=(done == 0 and n == steps))
+                step_ids = done + 1 + np.arange(n)  # row j holds the state after step done + j + 1
+                self._check_chunk(records, t_start + step_ids * dt, t_start + done * dt)
+                ends = np.flatnonzero(step_ids % record_every == 0)
+                mask = keep[step_ids[ends] // record_every]
+                for name, values in records.items():
+                    if name == "spike":
+                        counts = np.concatenate([np.zeros((1, n_neurons), np.int64), np.cumsum(values, axis=0)])
+                        at_ends = counts[ends + 1]
+                        blocks = np.diff(at_ends, axis=0, prepend=np.zeros((1, n_neurons), np.int64))
+                        if ends.size:
+                            blocks[0] += pending_spikes
+                        sample = blocks > 0
+                        last = ends[-1] + 1 if ends.size else 0
+                        pending_spikes = (pending_spikes if not ends.size else 0) + counts[n] - counts[last]
+                    else:
+                        sample = values[ends]
+                    kept[name][position:position + int(mask.sum())] = sample[mask]
+                position += int(mask.sum())
+                done += n
+                bar.update(n)
+        ts = t_start + sample_steps[keep] * dt
         return HHResult(
-            ts=ts, dt=self.dt, method=self.model.method, params=self._params(),
+            ts=ts, dt=dt, method=self.model.method, params=self._params(), record_every=record_every,
             Iext=self._current_at(ts) if set(_STATE) <= set(self.monitors) else None,
-            **{name: traces.get(name) for name in (*_STATE, "spike")},
+            **{name: kept.get(name) for name in (*_STATE, "spike")},
         )
+
+    def _advance(self, n: int, single: bool) -> dict[str, np.ndarray]:
+        """Run ``n`` steps; return the monitored values after each, shape ``(n, neurons)``.
+
+        A run that fits in one chunk is one ``bp.DSRunner.run``.  Longer runs
+        step through chunks with one loop compiled once per chunk length:
+        ``DSRunner.run`` traces and compiles anew on every call, which would
+        cost about a second and some memory per chunk.  Both loops do what
+        ``DSRunner`` does in a step: set the shared t, i and dt, apply the
+        input, update the model, read the monitors, clear the input.
+        """
+        if single:
+            self._runner.run(n * self.dt)
+            return {name: np.asarray(self._runner.mon[name]).reshape(n, -1) for name in self.monitors}
+        if n not in self._compiled:
+            self._compiled[n] = bm.jit(self._chunk_loop)
+        i0 = self._runner.i0
+        records = self._compiled[n](jnp.arange(i0, i0 + n))
+        self._runner.i0 = i0 + n
+        return {name: np.asarray(records[name]).reshape(n, -1) for name in self.monitors}
+
+    def _chunk_loop(self, indices: Any) -> dict[str, Any]:
+        def body(i: Any) -> dict[str, Any]:
+            share.save(t=self._runner.t0 + i * self.dt, i=i, dt=self.dt)
+            self._apply_input()
+            self.model.update()
+            values = {name: getattr(self.model, name).value for name in self.monitors}
+            self.model.clear_input()
+            return values
+
+        return bm.for_loop(body, indices)
+
+    def _chunk_steps(self, chunk_steps: int | None, record_every: int) -> int:
+        if chunk_steps is None:
+            per_step = self.model.input.size * max(len(self.monitors), 1) * 8
+            chunk_steps = max(1, _CHUNK_BYTES // per_step)
+            return max(record_every, chunk_steps // record_every * record_every)
+        if isinstance(chunk_steps, bool) or not isinstance(chunk_steps, int) or chunk_steps < 1:
+            raise ValueError(f"chunk_steps must be an int >= 1, got {chunk_steps!r}")
+        return chunk_steps
+
+    def _check_chunk(self, records: dict[str, np.ndarray], ts: np.ndarray, t_from: float) -> None:
+        """Stop at the first non-finite value: at its step if recorded, else within this chunk."""
+        check_finite_trace(ts, {name: records[name] for name in _STATE if name in records})
+        for name in _STATE:
+            value = self._snapshot_state(name)[0]
+            if not np.all(np.isfinite(value)):
+                neuron = int(np.argmax(~np.isfinite(value)))
+                raise NonFiniteError(
+                    f"{name} became non-finite between t = {t_from:.6g} and {ts[-1]:.6g} ms (neuron {neuron}); "
+                    "record V to get the exact step. Check the parameters and the input current, or reduce dt."
+                )
 
     def _snapshot_state(self, name: str) -> np.ndarray:
         return np.asarray(bm.as_numpy(getattr(self.model, name).value)).reshape(1, -1)
@@ -145,6 +275,8 @@ def simulate(
     seed: int | None = None,
     monitors: Sequence[str] = DEFAULT_MONITORS,
     progress_bar: bool = False,
+    record_every: int = 1,
+    window: tuple[float, float] | None = None,
     **params: Any,
 ) -> HHResult:
     """Simulate ``size`` HH neurons for ``duration`` ms in one call.
@@ -172,6 +304,9 @@ def simulate(
         What to record.  Default V, m, h, n and spike.
     progress_bar : bool
         Show a progress bar.  Default False.
+    record_every, window
+        Keep every ``record_every``-th step and/or only samples in ``window``
+        (ms); see :meth:`HHRunner.run`.
     **params
         Model parameters (``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``V_th``).
 
@@ -191,4 +326,5 @@ def simulate(
     if unknown:
         raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(_PARAMS)}")
     model = HH(size, method=method, dt=dt, init=init, V_init=V_init, seed=seed, **params)
-    return HHRunner(model, Iext=Iext, monitors=monitors, dt=dt, progress_bar=progress_bar).run(duration)
+    return HHRunner(model, Iext=Iext, monitors=monitors, dt=dt, progress_bar=progress_bar).run(
+        duration, record_every=record_every, window=window)

@@ -1,0 +1,1 @@
+"""Benchmarks of hh_brainpy (not part of the installed package)."""
