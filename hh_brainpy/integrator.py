@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.checks import check_dt_for_method, check_duration, check_method, check_params
+from hh_brainpy.checks import check_dt_for_method, check_duration, check_finite_trace, check_method, check_params
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, membrane_values
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 
@@ -188,6 +188,11 @@ def integrate(
     ts, V, m, h, n : ndarrays
         ``ts`` of shape (T,) with ``T = steps + 1`` (ms, starting at 0, the
         initial state); the states of shape ``(T, *shape of y0)``.
+
+    Raises
+    ------
+    NonFiniteError
+        If a state became NaN or infinite; names the first time and neuron.
     """
     p = membrane_values(params)
     check_params({"Iext": Iext, **params})
@@ -197,6 +202,7 @@ def integrate(
     states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), Iext, p, dt, method, steps)
     ts = np.arange(steps + 1) * dt
     V, m, h, n = (np.asarray(x) for x in states)
+    check_finite_trace(ts, {"V": V, "m": m, "h": h, "n": n})
     return ts, V, m, h, n
 
 

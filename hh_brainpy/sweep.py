@@ -36,7 +36,7 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.checks import check_dt_for_method, check_duration, check_method, check_params
+from hh_brainpy.checks import NonFiniteError, check_dt_for_method, check_duration, check_method, check_params
 from hh_brainpy.integrator import derivative
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, PARAM_NAMES
 
@@ -131,6 +131,12 @@ def sweep(
     -------
     SweepResult
 
+    Raises
+    ------
+    NonFiniteError
+        If V of any point becomes NaN or infinite; names the first such grid
+        point, its parameter values and the time.
+
     Examples
     --------
     >>> import numpy as np
@@ -176,8 +182,16 @@ def sweep(
     columns = [jax.device_put(col, sharding) for col in columns]
     V0 = jax.device_put(np.full(padded, V_init, dtype=dtype), sharding)
 
-    count, V = _run(tuple(columns), V0, steps, dt, method, float(threshold), transient_steps, record_every)
-    count, V = _gather(count), (None if V is None else _gather(V))
+    count, bad_at, V = _run(tuple(columns), V0, steps, dt, method, float(threshold), transient_steps, record_every)
+    count, bad_at, V = _gather(count), _gather(bad_at)[:n_points], (None if V is None else _gather(V))
+    if np.any(bad_at >= 0):
+        point = int(np.argmax(bad_at >= 0))
+        values_at = {name: float(axis[i]) for (name, axis), i in zip(axes.items(), np.unravel_index(point, shape),
+                                                                       strict=True)}
+        raise NonFiniteError(
+            f"V became non-finite at t = {bad_at[point] * dt:.6g} ms at grid point {point} {values_at} "
+            f"({int(np.sum(bad_at >= 0))} of {n_points} points). Check the parameters, or reduce dt."
+        )
     spike_count = count[:n_points].reshape(shape).astype(int)
     result = SweepResult(
         axes=axes,
@@ -227,15 +241,17 @@ def _run(columns: Any, V0: Any, steps: int, dt: float, method: str, threshold: f
     y0 = (V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0))
 
     def advance(carry: Any, i: Any) -> Any:
-        y, count = carry
+        y, count, bad_at = carry
         new = tuple(step(*y, i * dt, Iext, *membrane))
         crossed = (y[0] < threshold) & (new[0] >= threshold) & (i + 1 > transient_steps)
-        return (new, count + crossed.astype(count.dtype)), None
+        bad_at = jnp.where((bad_at < 0) & ~jnp.isfinite(new[0]), (i + 1).astype(bad_at.dtype), bad_at)
+        return (new, count + crossed.astype(count.dtype), bad_at), None
 
     count0 = jnp.zeros(V0.shape, dtype=jnp.int32)
+    start = (y0, count0, jnp.full(V0.shape, -1, dtype=jnp.int32))
     if record_every is None:
-        (_, count), _ = jax.lax.scan(advance, (y0, count0), jnp.arange(steps))
-        return count, None
+        (_, count, bad_at), _ = jax.lax.scan(advance, start, jnp.arange(steps))
+        return count, bad_at, None
 
     blocks = steps // record_every
 
@@ -243,11 +259,11 @@ def _run(columns: Any, V0: Any, steps: int, dt: float, method: str, threshold: f
         carry, _ = jax.lax.scan(advance, carry, b * record_every + jnp.arange(record_every))
         return carry, carry[0][0]
 
-    (y, count), Vs = jax.lax.scan(block, (y0, count0), jnp.arange(blocks))
+    carry, Vs = jax.lax.scan(block, start, jnp.arange(blocks))
     rest = steps - blocks * record_every
     if rest:
-        (y, count), _ = jax.lax.scan(advance, (y, count), blocks * record_every + jnp.arange(rest))
-    return count, jnp.concatenate([V0[None], Vs])
+        carry, _ = jax.lax.scan(advance, carry, blocks * record_every + jnp.arange(rest))
+    return carry[1], carry[2], jnp.concatenate([V0[None], Vs])
 
 
 def _gather(x: Any) -> np.ndarray:

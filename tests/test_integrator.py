@@ -141,3 +141,8 @@ def test_stability_limit_tightens_for_stiffer_parameters():
     assert hb.max_stable_dt("rk4", gNa=10.0) == base
     with pytest.raises(ValueError, match="gK"):
         hb.integrate((-65.0, 0.05, 0.6, 0.3), 1.0, gK=-1.0)
+
+
+def test_integrate_names_the_time_when_the_state_goes_non_finite():
+    with pytest.raises(hb.NonFiniteError, match=r"V became non-finite at t = 0\.01 ms \(step 1, neuron 1\)"):
+        hb.integrate((np.full(2, -65.0), 0.05, 0.6, 0.32), 1.0, Iext=np.array([10.0, 1e300]))

@@ -65,6 +65,11 @@ def test_bad_sweeps_are_refused_by_name(kwargs, error, match):
         hb.sweep(**kwargs)
 
 
+def test_a_point_that_blows_up_is_named_with_its_time():
+    with pytest.raises(hb.NonFiniteError, match=r"t = 0\.01 ms at grid point 2 \{'Iext': 1e\+300\}"):
+        hb.sweep({"Iext": [0.0, 10.0, 1e300]}, 5.0)
+
+
 _SCRIPT = textwrap.dedent(
     """
     import json, sys
