@@ -46,12 +46,12 @@ import numpy as np
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_dt_for_method, check_method, check_params
 from hh_brainpy.integrator import trajectory
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, PARAM_NAMES, membrane_values
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, SETTABLE, membrane_values, split_varied_and_fixed
 
 __all__ = ["FITTABLE", "FitResult", "voltage_trace", "fit"]
 
 #: Names :func:`fit` and :func:`voltage_trace` accept as parameters.
-FITTABLE = (*PARAM_NAMES, "Iext")
+FITTABLE = SETTABLE
 _POSITIVE = ("gNa", "gK", "gL", "C")  # fitted as logarithms
 
 
@@ -208,14 +208,7 @@ def fit(
     names = tuple(initial)
     if not names:
         raise ValueError("initial must name at least one parameter to fit")
-    fixed = dict(fixed or {})
-    for group, label in ((names, "initial"), (fixed, "fixed")):
-        unknown = set(group) - set(FITTABLE)
-        if unknown:
-            raise TypeError(f"unknown parameter(s) {sorted(unknown)} in {label}; allowed: {', '.join(FITTABLE)}")
-    both = set(names) & set(fixed)
-    if both:
-        raise ValueError(f"{sorted(both)} given both in initial and in fixed")
+    fixed = split_varied_and_fixed(names, fixed, "initial")
     start = {name: float(initial[name]) for name in names}
     check_params({**fixed, **start})
     for name in _POSITIVE:

@@ -24,11 +24,12 @@ with BrainPy's values and about -65.0 mV with NEURON's; both sets are in
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
     "HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "PARAMETER_SETS",
-    "parameter_set", "membrane_values", "TESTED_RANGES",
+    "parameter_set", "membrane_values", "TESTED_RANGES", "SETTABLE", "split_varied_and_fixed",
 ]
 
 #: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
@@ -127,3 +128,20 @@ def membrane_values(overrides: dict[str, Any]) -> tuple[Any, ...]:
     if unknown:
         raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(PARAM_NAMES)}")
     return tuple(overrides.get(name, getattr(DEFAULT_PARAMS, name)) for name in PARAM_NAMES)
+
+
+#: What a fit or a sweep may vary: the parameters of the equations and the constant current Iext.
+SETTABLE = (*PARAM_NAMES, "Iext")
+
+
+def split_varied_and_fixed(varied: Any, fixed: Mapping[str, Any] | None, label: str) -> dict[str, Any]:
+    """Check the names varied (in ``label``) and held ``fixed``: known, and not both; return ``fixed`` as a dict."""
+    fixed = dict(fixed or {})
+    for group, where in ((varied, label), (fixed, "fixed")):
+        unknown = set(group) - set(SETTABLE)
+        if unknown:
+            raise TypeError(f"unknown parameter(s) {sorted(unknown)} in {where}; allowed: {', '.join(SETTABLE)}")
+    both = set(varied) & set(fixed)
+    if both:
+        raise ValueError(f"{sorted(both)} given both in {label} and in fixed")
+    return fixed

@@ -38,11 +38,11 @@ from jax.sharding import PartitionSpec as P
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import NonFiniteError, check_dt_for_method, check_duration, check_method, check_params
 from hh_brainpy.integrator import derivative
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, PARAM_NAMES
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE, split_varied_and_fixed
 
 __all__ = ["SweepResult", "sweep"]
 
-_SWEEPABLE = (*PARAM_NAMES, "Iext")
+_SWEEPABLE = SETTABLE
 
 
 @dataclasses.dataclass
@@ -146,13 +146,7 @@ def sweep(
     ([0, 5, 5], [0.0, 62.5, 62.5])
     """
     axes = _check_grid(grid)
-    fixed = dict(fixed or {})
-    unknown = set(fixed) - set(_SWEEPABLE)
-    if unknown:
-        raise TypeError(f"unknown parameter(s) {sorted(unknown)} in fixed; allowed: {', '.join(_SWEEPABLE)}")
-    both = set(fixed) & set(axes)
-    if both:
-        raise ValueError(f"{sorted(both)} given both in grid and in fixed")
+    fixed = split_varied_and_fixed(axes, fixed, "grid")
     check_params(fixed)
     method = check_method(method)
     steps = check_duration(duration, dt)
