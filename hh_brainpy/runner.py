@@ -154,11 +154,11 @@ class HHRunner:
         chunk = self._chunk_steps(chunk_steps, record_every)
 
         n_neurons = self.model.input.size
-        kept = {name: np.empty((int(keep.sum()), n_neurons), dtype=np.asarray(self._snapshot()[name]).dtype)
-                for name in self.monitors}
+        initial = self._snapshot()
+        kept = {name: np.empty((int(keep.sum()), n_neurons), dtype=value.dtype) for name, value in initial.items()}
         position = 0
         if keep[0]:
-            for name, value in self._snapshot().items():
+            for name, value in initial.items():
                 kept[name][0] = value.reshape(-1)
             position = 1
         pending_spikes = np.zeros(n_neurons, dtype=np.int64)  # spikes since the last sample

@@ -42,7 +42,6 @@ from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE
 
 __all__ = ["SweepResult", "sweep"]
 
-_SWEEPABLE = SETTABLE
 
 
 @dataclasses.dataclass
@@ -145,9 +144,7 @@ def sweep(
     >>> res.spike_count.tolist(), res.rate.tolist()
     ([0, 5, 5], [0.0, 62.5, 62.5])
     """
-    axes = _check_grid(grid)
-    fixed = split_varied_and_fixed(axes, fixed, "grid")
-    check_params(fixed)
+    axes, fixed = _check_grid(grid, fixed)
     method = check_method(method)
     steps = check_duration(duration, dt)
     transient_steps = _check_transient(transient, duration, dt)
@@ -161,7 +158,7 @@ def sweep(
     shape = tuple(v.size for v in axes.values())
     mesh_values = np.meshgrid(*axes.values(), indexing="ij")
     flat = {name: values.reshape(-1) for name, values in zip(axes, mesh_values, strict=True)}
-    values = {name: flat.get(name, fixed.get(name, _default(name))) for name in _SWEEPABLE}
+    values = {name: flat.get(name, fixed.get(name, _default(name))) for name in SETTABLE}
     check_dt_for_method(dt, method, **{name: values[name] for name in ("gNa", "gK", "gL", "C", "temperature")})
 
     n_points = int(np.prod(shape))
@@ -169,7 +166,7 @@ def sweep(
     padded = -(-n_points // n_dev) * n_dev
     dtype = jnp.result_type(float)
     columns = []
-    for name in _SWEEPABLE:
+    for name in SETTABLE:
         col = np.broadcast_to(np.asarray(values[name], dtype=dtype), (n_points,))
         columns.append(np.concatenate([col, np.repeat(col[-1:], padded - n_points)]))
     sharding = NamedSharding(Mesh(np.array(devices), ("points",)), P("points"))
@@ -206,19 +203,21 @@ def _default(name: str) -> float:
     return DEFAULT_IEXT if name == "Iext" else getattr(DEFAULT_PARAMS, name)
 
 
-def _check_grid(grid: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
+def _check_grid(
+    grid: Mapping[str, Sequence[float]], fixed: Mapping[str, Any] | None
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     if not isinstance(grid, Mapping) or not grid:
         raise ValueError("grid must be a non-empty mapping of parameter name to 1-D values")
+    fixed = split_varied_and_fixed(grid, fixed, "grid")
+    check_params(fixed)
     axes = {}
     for name, values in grid.items():
-        if name not in _SWEEPABLE:
-            raise TypeError(f"unknown parameter {name!r} in grid; allowed: {', '.join(_SWEEPABLE)}")
         arr = np.asarray(values, dtype=float)
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"grid[{name!r}] must be a non-empty 1-D sequence, got shape {arr.shape}")
         check_params({name: arr})
         axes[name] = arr
-    return axes
+    return axes, fixed
 
 
 def _check_transient(transient: float, duration: float, dt: float) -> int:
