@@ -35,6 +35,18 @@ away from 0 and with its Taylor series :math:`1-u/2+u^2/12-u^4/720` for
 *and* its gradient finite and continuous in float32 and float64;
 ``brainpy.math.exprel`` gives the right value but a NaN gradient at exactly 0.
 
+**All six at once.**  :func:`rates` returns the six rates from three
+exponentials instead of six, the form every simulation loop uses.  The
+identities are exact: with :math:`E = e^{-(V+40)/10}`,
+:math:`e^{-(V+35)/10} = E\,e^{1/2}` and :math:`e^{-(V+55)/10} = E\,e^{-3/2}`;
+with :math:`F = e^{-(V+65)/80}`, :math:`e^{-(V+65)/20} = F^4`.  Only
+:math:`\beta_m` needs an exponential of its own.  The two singular rates are
+:math:`u/(e^u-1)` with :math:`e^u` taken from :math:`E`
+(:func:`x_over_em1_given_exp`), which is accurate to a few units in the last
+place for :math:`|u| \ge 0.1` and uses the Taylor series below.  The tests
+compare :func:`rates` with the six functions over -200 to 200 mV (relative
+difference below 1e-14 in float64 and 2e-6 in float32).
+
 References
 ----------
 .. [1] Hodgkin, A. L. & Huxley, A. F. (1952). A quantitative description of
@@ -45,12 +57,13 @@ References
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax.numpy as jnp
 
 __all__ = [
-    "x_over_expm1",
+    "x_over_expm1", "x_over_em1_given_exp", "rates",
     "m_alpha", "m_beta", "m_inf", "m_tau",
     "h_alpha", "h_beta", "h_inf", "h_tau",
     "n_alpha", "n_beta", "n_inf", "n_tau",
@@ -74,6 +87,54 @@ def x_over_expm1(u: ArrayLike) -> ArrayLike:
     u2 = u * u
     series = 1.0 - 0.5 * u + u2 / 12.0 - u2 * u2 / 720.0
     return jnp.where(small, series, exact)
+
+
+# Below this |u| the series replaces u / (e^u - 1) in x_over_em1_given_exp.
+_SERIES_BELOW_GIVEN_EXP = 0.1
+
+
+def x_over_em1_given_exp(u: ArrayLike, exp_u: ArrayLike) -> ArrayLike:
+    r"""Return :math:`u/(e^u-1)` when :math:`e^u` is already known (``exp_u``).
+
+    For :math:`|u| \ge 0.1` it divides by ``exp_u - 1``: the cancellation costs at
+    most a factor 10 of the rounding error of ``exp_u`` (about 1e-15 relative in
+    float64, 1e-6 in float32).  For :math:`|u| < 0.1` it uses the Taylor series
+    :math:`1 - u/2 + u^2/12 - u^4/720 + u^6/30240 - u^8/1209600`, whose
+    truncation error there is below :math:`2\times10^{-18}`.  Value and gradient
+    stay finite, with the same "double where" as :func:`x_over_expm1`.
+    """
+    u = jnp.asarray(u)
+    small = jnp.abs(u) < _SERIES_BELOW_GIVEN_EXP
+    u_safe = jnp.where(small, jnp.ones_like(u), u)
+    em1_safe = jnp.where(small, jnp.ones_like(u), exp_u - 1.0)
+    u2 = u * u
+    series = 1.0 - 0.5 * u + u2 * (1.0 / 12.0 + u2 * (-1.0 / 720.0 + u2 * (1.0 / 30240.0 - u2 / 1209600.0)))
+    return jnp.where(small, series, u_safe / em1_safe)
+
+
+_E_HALF = math.exp(0.5)
+_E_MINUS_THREE_HALVES = math.exp(-1.5)
+
+
+def rates(V: ArrayLike) -> tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike]:
+    r"""All six rates at V (mV), in 1/ms: ``(m_alpha, m_beta, h_alpha, h_beta, n_alpha, n_beta)``.
+
+    The same functions as :func:`m_alpha` ... :func:`n_beta`, evaluated from
+    three exponentials (see the module Notes, "All six at once"); this is the
+    form the integrators use, because exponentials dominate the cost of a step.
+    """
+    u = -(V + 40.0) / 10.0
+    E = jnp.exp(u)  # e^{-(V+40)/10}
+    F = jnp.exp(-(V + 65.0) / 80.0)  # e^{-(V+65)/80}
+    F2 = F * F
+    return (
+        x_over_em1_given_exp(u, E),
+        4.0 * jnp.exp(-(V + 65.0) / 18.0),
+        0.07 * (F2 * F2),
+        1.0 / (1.0 + E * _E_HALF),
+        0.1 * x_over_em1_given_exp(u - 1.5, E * _E_MINUS_THREE_HALVES),
+        0.125 * F,
+    )
 
 
 # -- sodium activation m ---------------------------------------------------------------

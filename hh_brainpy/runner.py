@@ -123,7 +123,7 @@ class HHRunner:
         chunk_steps : int, optional
             Steps per chunk.  Default: as many as fit in 64 MiB of recorded
             values (``steps x neurons x monitors x 8 bytes``), rounded to a
-            multiple of ``record_every``.  Each chunk is one ``bp.DSRunner.run``.
+            multiple of ``record_every``.
         """
         dt = self.dt
         steps = check_duration(duration, dt)
@@ -166,7 +166,7 @@ class HHRunner:
         with tqdm(total=steps, unit="step", disable=not self.progress_bar, desc="hh_brainpy") as bar:
             while done < steps:
                 n = min(chunk, steps - done)
-                records = self._advance(n, single=(done == 0 and n == steps))
+                records = self._advance(n)
                 step_ids = done + 1 + np.arange(n)  # row j holds the state after step done + j + 1
                 self._check_chunk(records, t_start + step_ids * dt, t_start + done * dt)
                 ends = np.flatnonzero(step_ids % record_every == 0)
@@ -194,19 +194,16 @@ class HHRunner:
             **{name: kept.get(name) for name in (*_STATE, "spike")},
         )
 
-    def _advance(self, n: int, single: bool) -> dict[str, np.ndarray]:
+    def _advance(self, n: int) -> dict[str, np.ndarray]:
         """Run ``n`` steps; return the monitored values after each, shape ``(n, neurons)``.
 
-        A run that fits in one chunk is one ``bp.DSRunner.run``.  Longer runs
-        step through chunks with one loop compiled once per chunk length:
-        ``DSRunner.run`` traces and compiles anew on every call, which would
-        cost about a second and some memory per chunk.  Both loops do what
+        The loop is compiled once per chunk length and kept, so a second run of
+        the same length (or the next chunk of a long run) starts at once.
+        ``DSRunner.run`` traces and compiles anew on every call (about 0.5 to
+        1 s, and some memory that is not returned).  The loop does what
         ``DSRunner`` does in a step: set the shared t, i and dt, apply the
         input, update the model, read the monitors, clear the input.
         """
-        if single:
-            self._runner.run(n * self.dt)
-            return {name: np.asarray(self._runner.mon[name]).reshape(n, -1) for name in self.monitors}
         if n not in self._compiled:
             self._compiled[n] = bm.jit(self._chunk_loop)
         i0 = self._runner.i0

@@ -28,7 +28,6 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import brainpy as bp
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -37,7 +36,7 @@ from jax.sharding import PartitionSpec as P
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import NonFiniteError, check_dt_for_method, check_duration, check_method, check_params
-from hh_brainpy.integrator import derivative
+from hh_brainpy.integrator import make_step
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE, split_varied_and_fixed
 
 __all__ = ["SweepResult", "sweep"]
@@ -230,12 +229,12 @@ def _check_transient(transient: float, duration: float, dt: float) -> int:
 def _run(columns: Any, V0: Any, steps: int, dt: float, method: str, threshold: float, transient_steps: int,
          record_every: int | None) -> Any:
     *membrane, Iext = columns
-    step = bp.odeint(derivative, method=method, dt=dt)
-    y0 = (V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0))
+    step = make_step(method, dt)
+    y0 = jnp.stack([V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0)])
 
     def advance(carry: Any, i: Any) -> Any:
         y, count, bad_at = carry
-        new = tuple(step(*y, i * dt, Iext, *membrane))
+        new = step(y, i * dt, Iext, *membrane)
         crossed = (y[0] < threshold) & (new[0] >= threshold) & (i + 1 > transient_steps)
         bad_at = jnp.where((bad_at < 0) & ~jnp.isfinite(new[0]), (i + 1).astype(bad_at.dtype), bad_at)
         return (new, count + crossed.astype(count.dtype), bad_at), None

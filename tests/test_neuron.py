@@ -35,6 +35,26 @@ def test_hh_runner_integral_loop_and_bp_dyn_hh_agree_to_1e10():
     assert V_bp.max() > 20.0  # a spike happened, so agreement covers the upstroke too
 
 
+class _VariableByVariable(hb.HH):
+    """dm overridden with the same body: HH then steps the four variables separately (JointEq)."""
+
+    def dm(self, m, t, V):
+        return super().dm(m, t, V)
+
+
+@pytest.mark.parametrize("method", ["rk4", "rk2", "euler", "exp_auto"])
+def test_stacked_and_variable_by_variable_steps_agree(method):
+    """The stacked fast path (Runge-Kutta methods) gives the JointEq path's trajectory to 1e-10 mV."""
+    fast, joint = hb.HH(1, method=method), _VariableByVariable(1, method=method)
+    assert fast._stacked == (method != "exp_auto")
+    assert not joint._stacked
+    dt = 0.005 if method == "euler" else DT
+    traces = [hb.HHRunner(model, Iext=10.0, dt=dt, monitors=("V", "n")).run(20.0) for model in (fast, joint)]
+    assert traces[0].V.max() > 20.0
+    np.testing.assert_allclose(traces[0].V, traces[1].V, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(traces[0].n, traces[1].n, atol=1e-12, rtol=0)
+
+
 @pytest.mark.parametrize("V_th", [-50.0, -30.0, 0.0, 20.0, 30.0, 40.0])
 def test_one_spike_per_action_potential_for_any_threshold(V_th):
     """Each action potential that reaches V_th gives exactly one spike, never two."""
