@@ -280,7 +280,8 @@ class HH(bp.NeuGroup):
         for gate in ("m", "h", "n"):
             setattr(self, gate, self.init_variable(self._initial_gate(gate, V0), batch_or_mode))
         self.spike = self.init_variable(partial(bm.zeros, dtype=bool), batch_or_mode)
-        self.t_last_spike = self.init_variable(bp.init.Constant(-1e7), batch_or_mode)
+        # strongly typed, as update() writes it: a weak-typed start would make the compiled loop retrace once
+        self.t_last_spike = self.init_variable(partial(bm.full, fill_value=-1e7, dtype=bm.float_), batch_or_mode)
         self.input = self.init_variable(bp.init.ZeroInit(), batch_or_mode)
 
     # -- dynamics -----------------------------------------------------------------------------

@@ -123,7 +123,7 @@ class HHRunner:
         chunk_steps : int, optional
             Steps per chunk.  Default: as many as fit in 64 MiB of recorded
             values (``steps x neurons x monitors x 8 bytes``), rounded to a
-            multiple of ``record_every``.
+            multiple of ``record_every``; the whole run when nothing is monitored.
         """
         dt = self.dt
         steps = check_duration(duration, dt)
@@ -224,7 +224,9 @@ class HHRunner:
 
     def _chunk_steps(self, chunk_steps: int | None, record_every: int) -> int:
         if chunk_steps is None:
-            per_step = self.model.input.size * max(len(self.monitors), 1) * 8
+            if not self.monitors:  # nothing recorded: one chunk, whatever the length
+                return 2**62
+            per_step = self.model.input.size * len(self.monitors) * 8
             chunk_steps = max(1, _CHUNK_BYTES // per_step)
             return max(record_every, chunk_steps // record_every * record_every)
         if isinstance(chunk_steps, bool) or not isinstance(chunk_steps, int) or chunk_steps < 1:

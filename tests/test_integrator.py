@@ -146,3 +146,18 @@ def test_stability_limit_tightens_for_stiffer_parameters():
 def test_integrate_names_the_time_when_the_state_goes_non_finite():
     with pytest.raises(hb.NonFiniteError, match=r"V became non-finite at t = 0\.01 ms \(step 1, neuron 1\)"):
         hb.integrate((np.full(2, -65.0), 0.05, 0.6, 0.32), 1.0, Iext=np.array([10.0, 1e300]))
+
+
+def test_parameters_kept_between_calls_follow_the_precision_in_use(float32):
+    """integral keeps converted Python-float parameters, but never a float32 copy for a float64 run."""
+    import brainpy.math as bm
+
+    y = (-65.0, 0.05, 0.6, 0.32)
+    V32 = hb.integral(*y, 0.0, *PARAMS)[0]
+    assert V32.dtype == np.float32
+    bm.enable_x64()  # the fixture switches back afterwards
+    V64 = hb.integral(*y, 0.0, *PARAMS)[0]
+    plain = hb.make_integral("rk4", 0.01, jit=False)
+    assert V64.dtype == np.float64
+    assert float(V64) == pytest.approx(float(plain(*y, 0.0, *PARAMS)[0]), abs=1e-13)
+    assert abs(float(V64) - float(V32)) > 0  # the two precisions really differ

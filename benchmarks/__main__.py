@@ -1,0 +1,393 @@
+"""``python -m benchmarks``: hh_brainpy side by side with bp.dyn.HH, Brian2 and NEURON, in one run.
+
+Writes ``benchmarks/results/benchmarks.md`` (tables, with the machine, the
+versions and the command), ``benchmarks.json`` (every number) and two plots.
+Sections:
+
+a) cost of one step: an eager ``odeint`` loop, ``hb.integral`` from Python,
+   the compiled ``hb.integrate``;
+b) throughput (neuron-steps per second) for N = 1, 1e3, 1e5, 1e6;
+c) largest spike-time error against the scipy reference, per method and dt;
+d) accurate throughput: neuron-ms per second at spike-time error <= 1e-3 ms;
+e) COBAHH, 4000 neurons, 1 s at dt = 0.1 ms.
+
+Each measurement runs in a fresh process (:mod:`benchmarks.workloads`).
+Brian2 and NEURON come from ``pip install -e ".[bench]"``; without them their
+rows say so.  ``--smoke`` runs tiny sizes only (for CI: it checks that the
+suite runs, not how fast).  No figure here is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DTS = [0.01, 0.025, 0.05, 0.1]
+HB_METHODS = ["euler", "rk2", "rk3", "rk4", "exp_auto"]
+THROUGHPUT_METHODS = ["euler", "rk2", "rk4", "exp_auto"]
+BRIAN2_METHODS = ["euler", "rk2", "rk4", "exp_euler"]
+ACCURATE = 1e-3  # ms, the spike-time error bar of section d
+TWO_DEVICES = "--xla_force_host_platform_device_count=2"
+WIDE_VECTORS = "--xla_cpu_prefer_vector_width=512"
+
+
+def _run(job: dict[str, Any], xla_flags: str | None = None, timeout: float = 1800.0) -> Any:
+    """Run one workload in a fresh interpreter; return its JSON result or {'error': ...}."""
+    env = dict(os.environ)
+    env.pop("XLA_FLAGS", None)
+    if xla_flags:
+        env["XLA_FLAGS"] = xla_flags
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", "benchmarks.workloads", json.dumps(job)]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(("{", "["))]
+    if proc.returncode or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {"error": " | ".join(tail) or f"exit {proc.returncode}"}
+    return json.loads(lines[-1])
+
+
+def _have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _machine() -> dict[str, str]:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
+        "platform": platform.platform(),
+        **{name: _version(name) for name in ("hh-brainpy", "brainpy", "jax", "jaxlib", "numpy", "brian2", "neuron")},
+    }
+
+
+def _fmt(x: Any, digits: int = 3) -> str:
+    if x is None:
+        return "spike count differs"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, dict) and "error" in x:
+        return "failed: " + x["error"][:80]
+    return f"{x:.{digits}g}"
+
+
+# -- the sections -------------------------------------------------------------------------------
+def section_steps(smoke: bool) -> dict:
+    return _run({"name": "step_cost", "repeats": 200 if smoke else 5000})
+
+
+def section_throughput(smoke: bool, peers: dict[str, bool]) -> dict:
+    sizes = {1: 2000, 1000: 200} if smoke else {1: 20000, 1000: 5000, 100000: 500, 1000000: 100}
+    methods = ["rk4", "exp_auto"] if smoke else THROUGHPUT_METHODS
+    out: dict[str, Any] = {"steps": {str(n): s for n, s in sizes.items()}, "jax": {}, "sweep": {}, "brian2": {},
+                           "neuron": {}}
+    for n, steps in sizes.items():
+        out["jax"][str(n)] = _run({"name": "throughput_jax", "n": n, "steps": steps, "methods": methods})
+    big = 1000 if smoke else 100000  # the state of 1e5 neurons still fits in the caches
+    steps = sizes[big]
+    for label, flags in (("1 device", None), ("2 host devices", TWO_DEVICES),
+                         ("2 host devices, 512-bit vectors", f"{TWO_DEVICES} {WIDE_VECTORS}")):
+        out["sweep"][label] = _run({"name": "throughput_sweep", "n": big, "steps": steps}, flags)
+    if peers["brian2"]:
+        for mode, threads in (("cython", 1), ("cpp_standalone", 1), ("cpp_standalone", 2)):
+            label = mode if mode == "cython" else f"{mode}, {threads} thread{'s' * (threads > 1)}"
+            out["brian2"][label] = {str(n): _run({"name": "throughput_brian2", "mode": mode, "threads": threads,
+                                                  "n": n, "steps": s}) for n, s in sizes.items()}
+    if peers["neuron"]:
+        for n, s in sizes.items():
+            if n <= 100000:
+                out["neuron"][str(n)] = _run({"name": "throughput_neuron", "n": n, "steps": s})
+    return out
+
+
+def section_accuracy(smoke: bool, peers: dict[str, bool]) -> dict:
+    dts = DTS[::3] if smoke else DTS
+    out: dict[str, Any] = {
+        "hh_brainpy float32": _run({"name": "hh_brainpy_spike_errors", "methods": HB_METHODS, "dts": dts}),
+        "hh_brainpy float64": _run({"name": "hh_brainpy_spike_errors", "methods": HB_METHODS, "dts": dts,
+                                    "x64": True}),
+    }
+    if peers["brian2"]:
+        out["Brian2 (cython)"] = _run({"name": "brian2_spike_errors", "methods": BRIAN2_METHODS, "dts": dts})
+    if peers["neuron"]:
+        out["NEURON hh"] = _run({"name": "neuron_spike_errors", "dts": dts})
+    return out
+
+
+def _best_dt(errors: dict[str, Any]) -> float | None:
+    ok = [float(dt) for dt, e in errors.items() if isinstance(e, float) and e <= ACCURATE]
+    return max(ok) if ok else None
+
+
+def section_accurate_throughput(smoke: bool, accuracy: dict, peers: dict[str, bool]) -> dict:
+    """For each tool and method, the largest dt within 1e-3 ms, then neuron-ms per second at N = 1e5."""
+    n, duration = (1000, 2.0) if smoke else (100000, 10.0)
+    out: dict[str, Any] = {}
+    hb_errors = accuracy["hh_brainpy float32"]
+    for method in ("rk4", "rk2", "exp_auto"):
+        dt = _best_dt(hb_errors.get(method, {})) if "error" not in hb_errors else None
+        if dt is None:
+            out[f"hh_brainpy {method}"] = {"dt": None}
+            continue
+        steps = round(duration / dt)
+        runner = _run({"name": "throughput_jax", "n": n, "steps": steps, "methods": [method], "dt": dt})
+        sweep = _run({"name": "throughput_sweep", "n": n, "steps": steps, "method": method, "dt": dt},
+                     f"{TWO_DEVICES} {WIDE_VECTORS}")
+        out[f"hh_brainpy {method}"] = {
+            "dt": dt, "error": hb_errors[method][str(dt)],
+            "hb.HHRunner": None if "error" in runner else runner[method]["hh_brainpy"]["again"] * dt,
+            "(bp.dyn.HH, same method and dt)": (
+                None if "error" in runner else runner[method]["bp.dyn.HH"]["again"] * dt),
+            "hb.sweep, 2 host devices, 512-bit vectors": None if "error" in sweep else sweep["again"] * dt,
+        }
+    b2 = accuracy.get("Brian2 (cython)")
+    if peers["brian2"] and b2 and "error" not in b2:
+        for method in ("rk4", "exp_euler"):
+            dt = _best_dt(b2.get(method, {}))
+            if dt is None:
+                out[f"Brian2 {method}"] = {"dt": None}
+                continue
+            r = _run({"name": "throughput_brian2", "mode": "cpp_standalone", "threads": 2, "n": n,
+                      "steps": round(duration / dt), "method": method, "dt": dt})
+            out[f"Brian2 {method}"] = {"dt": dt, "error": b2[method][str(dt)],
+                                       "cpp_standalone, 2 threads": None if "error" in r else r["run"] * dt}
+    nrn = accuracy.get("NEURON hh")
+    if peers["neuron"] and nrn and "error" not in nrn:
+        dt = _best_dt(nrn.get("Crank-Nicolson", {}))
+        entry: dict[str, Any] = {"dt": dt}
+        if dt is not None:
+            r = _run({"name": "throughput_neuron", "n": n, "steps": round(duration / dt), "dt": dt})
+            entry["error"] = nrn["Crank-Nicolson"][str(dt)]
+            entry["fixed step"] = None if "error" in r else r["run"] * dt
+        out["NEURON Crank-Nicolson"] = entry
+    return {"n": n, "duration_ms": duration, "rows": out}
+
+
+def section_cobahh(smoke: bool, peers: dict[str, bool]) -> dict:
+    size = {"num": 400, "duration": 50.0} if smoke else {"num": 4000, "duration": 1000.0}
+    out = {
+        "hh_brainpy COBAHH (TraubMilesHH, exp_auto)": _run({"name": "cobahh_hh_brainpy", **size}),
+        "BrainPy CondNeuGroupLTC (INa/IK_TM1991, exp_auto)": _run({"name": "cobahh_brainpy_ltc", **size}),
+    }
+    if peers["brian2"]:
+        for mode, threads in (("cython", 1), ("cpp_standalone", 1), ("cpp_standalone", 2)):
+            plural = "s" * (threads > 1)
+            label = "Brian2 cython" if mode == "cython" else f"Brian2 cpp_standalone, {threads} thread{plural}"
+            out[label] = _run({"name": "cobahh_brian2", "mode": mode, "threads": threads, **size})
+    return {"size": size, "rows": out}
+
+
+# -- the report -------------------------------------------------------------------------------------
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def report(results: dict, command: str) -> str:
+    m = results["machine"]
+    lines = [
+        "# hh_brainpy benchmarks",
+        "",
+        f"Written by `{command}` on {results['date']} in {results['wall_s']:.0f} s.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; {m['platform']}; Python {m['python']}.",
+        "Versions: " + ", ".join(f"{k} {m[k]}" for k in ("hh-brainpy", "brainpy", "jax", "jaxlib", "numpy",
+                                                          "brian2", "neuron")) + ".",
+        "",
+        "All JAX figures are float32 on the CPU. Every measurement ran in a fresh process. Throughput is",
+        "neuron-steps per second (higher is better); `first` includes tracing and compilation, `again` is",
+        "a second run of the same length on the same runner.",
+        "",
+        "## a) Cost of one step, called from Python (µs per step)",
+        "",
+    ]
+    steps = results["steps"]
+    if "error" in steps:
+        lines.append(_fmt(steps))
+    else:
+        lines += _table(["loop", "µs per step"], [[k, f"{v:.3g}"] for k, v in steps.items()])
+    tp = results["throughput"]
+    lines += ["", "## b) Throughput, neuron-steps per second (dt = 0.01 ms, Iext = 10 µA/cm², N uncoupled neurons)",
+              "", "`hb.HH` under `hb.HHRunner` vs `bp.dyn.HH` under `bp.DSRunner`, same method, recording nothing:", ""]
+    rows = []
+    for n, per in tp["jax"].items():
+        if "error" in per:
+            rows.append([n, _fmt(per), "", "", "", "", ""])
+            continue
+        for method, r in per.items():
+            ours, theirs = r["hh_brainpy"], r["bp.dyn.HH"]
+            rows.append([n, method, _fmt(ours["first"]), _fmt(ours["again"]), _fmt(theirs["first"]),
+                         _fmt(theirs["again"]), f"{ours['again'] / theirs['again']:.2f}x"])
+    lines += _table(["N", "method", "hh_brainpy first", "hh_brainpy again", "bp.dyn.HH first", "bp.dyn.HH again",
+                     "ratio (again)"], rows)
+    big = 1000 if results.get("smoke") else 100000
+    lines += ["", f"`hb.sweep` (one compiled scan, population sharded over JAX devices), rk4, N = {big}:", ""]
+    lines += _table(["XLA setting", "first", "again"],
+                    [[k, _fmt(v.get("first")) if "error" not in v else _fmt(v), _fmt(v.get("again", ""))]
+                     for k, v in tp["sweep"].items()])
+    if tp["brian2"]:
+        lines += ["", "Brian2, rk4 (`run`: the simulation loop only; `total`: with code generation and",
+                  "compilation):", ""]
+        rows = []
+        for label, per in tp["brian2"].items():
+            for n, r in per.items():
+                rows.append([label, n, _fmt(r.get("run")) if "error" not in r else _fmt(r), _fmt(r.get("total", ""))])
+        lines += _table(["Brian2 target", "N", "run", "total"], rows)
+    else:
+        lines += ["", "Brian2: skipped (not installed; `pip install -e \".[bench]\"`)."]
+    if tp["neuron"]:
+        lines += ["", "NEURON `hh`, one compartment per neuron, Crank-Nicolson fixed step, one thread:", ""]
+        lines += _table(["N", "run"], [[n, _fmt(r.get("run")) if "error" not in r else _fmt(r)]
+                                        for n, r in tp["neuron"].items()])
+    else:
+        lines += ["", "NEURON: skipped (not installed; `pip install -e \".[bench]\"`)."]
+    acc = results["accuracy"]
+    lines += ["", "## c) Largest spike-time error against the reference (ms)", "",
+              "100 ms from rest at Iext = 10 µA/cm², 7 spikes; the reference is `tests/reference.py` (scipy LSODA,",
+              "rtol = atol = 1e-10). Crossings of 0 mV are located the same way for every tool (cubic Hermite on V and",
+              "dV/dt). `refused`: beyond the method's stability limit, hh_brainpy raises instead of running.", ""]
+    for tool, per in acc.items():
+        if "error" in per:
+            lines += [f"{tool}: {_fmt(per)}", ""]
+            continue
+        dts = list(next(iter(per.values())).keys())
+        lines += [f"**{tool}**", ""]
+        lines += _table(["method"] + [f"dt = {d}" for d in dts], [[meth] + [_fmt(e) for e in row.values()]
+                                                                 for meth, row in per.items()])
+        lines.append("")
+    at = results["accurate"]
+    lines += [f"## d) Accurate throughput: neuron-ms simulated per second at spike-time error ≤ {ACCURATE} ms",
+              "", f"N = {at['n']}, {at['duration_ms']} ms; each row at the largest dt of section c within the bar.", ""]
+    rows = []
+    for tool, r in at["rows"].items():
+        if r.get("dt") is None:
+            rows.append([tool, "no dt meets the bar", "", "", ""])
+            continue
+        for how, value in r.items():
+            if how in ("dt", "error"):
+                continue
+            rows.append([tool, str(r["dt"]), _fmt(r["error"]), how, _fmt(value)])
+    lines += _table(["tool and method", "dt (ms)", "error (ms)", "run by", "neuron-ms per s"], rows)
+    cob = results["cobahh"]
+    lines += ["", f"## e) COBAHH, {cob['size']['num']} neurons, {cob['size']['duration']:g} ms at dt = 0.1 ms", "",
+              "Wall time of one run (BrainPy: `DSRunner.run`, which traces and compiles on every call; Brian2: the",
+              "simulation loop, and in brackets with code generation and compilation) and the mean rate.", ""]
+    rows = []
+    for tool, r in cob["rows"].items():
+        if "error" in r:
+            rows.append([tool, _fmt(r), ""])
+            continue
+        wall = f"{r['wall_s']:.2f}" + (f" ({r['total_s']:.1f})" if "total_s" in r else "")
+        rows.append([tool, wall, f"{r['rate_hz']:.1f}"])
+    lines += _table(["build", "wall (s)", "mean rate (Hz)"], rows)
+    return "\n".join(lines) + "\n"
+
+
+def plots(results: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    fig, ax = plt.subplots(figsize=(6, 4))
+    tp = results["throughput"]
+    for tool in ("hh_brainpy", "bp.dyn.HH"):
+        for method in ("rk4", "exp_auto"):
+            pts = [(int(n), per[method][tool]["again"]) for n, per in tp["jax"].items()
+                   if "error" not in per and method in per]
+            if pts:
+                style = "-" if tool == "hh_brainpy" else "--"
+                ax.loglog(*zip(*pts, strict=True), marker="o", ls=style, label=f"{tool} {method}")
+    for label, per in tp["brian2"].items():
+        pts = [(int(n), r["run"]) for n, r in per.items() if "error" not in r]
+        if pts:
+            ax.loglog(*zip(*pts, strict=True), marker="s", ls=":", label=f"Brian2 {label} rk4")
+    pts = [(int(n), r["run"]) for n, r in tp["neuron"].items() if "error" not in r]
+    if pts:
+        ax.loglog(*zip(*pts, strict=True), marker="^", ls=":", label="NEURON hh (CN)")
+    ax.set_xlabel("neurons N")
+    ax.set_ylabel("neuron-steps per second")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "throughput.png", dpi=120)
+    written.append("throughput.png")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for tool, per in results["accuracy"].items():
+        if "error" in per:
+            continue
+        for method, row in per.items():
+            pts = [(float(dt), e) for dt, e in row.items() if isinstance(e, float) and e > 0]
+            if pts:
+                ax.loglog(*zip(*pts, strict=True), marker="o", label=f"{tool}: {method}")
+    ax.axhline(ACCURATE, color="k", lw=0.8, ls="--")
+    ax.set_xlabel("dt (ms)")
+    ax.set_ylabel("largest spike-time error (ms)")
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(out / "accuracy.png", dpi=120)
+    written.append("accuracy.png")
+    plt.close(fig)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check that the suite runs")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results", help="output folder")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    peers = {"brian2": _have("brian2"), "neuron": _have("neuron")}
+    start = time.perf_counter()
+    results: dict[str, Any] = {"machine": _machine(), "date": datetime.date.today().isoformat(), "peers": peers,
+                               "smoke": args.smoke}
+    for key, fn in (("steps", lambda: section_steps(args.smoke)),
+                    ("throughput", lambda: section_throughput(args.smoke, peers)),
+                    ("accuracy", lambda: section_accuracy(args.smoke, peers))):
+        print(f"[benchmarks] {key} ...", flush=True)
+        results[key] = fn()
+    print("[benchmarks] accurate throughput ...", flush=True)
+    results["accurate"] = section_accurate_throughput(args.smoke, results["accuracy"], peers)
+    print("[benchmarks] cobahh ...", flush=True)
+    results["cobahh"] = section_cobahh(args.smoke, peers)
+    results["wall_s"] = time.perf_counter() - start
+    command = "python -m benchmarks" + (" --smoke" if args.smoke else "")
+    name = "smoke" if args.smoke else "benchmarks"
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=1))
+    (args.out / f"{name}.md").write_text(report(results, command))
+    if not args.smoke:
+        plots(results, args.out)
+    print(f"[benchmarks] wrote {args.out / (name + '.md')} in {results['wall_s']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

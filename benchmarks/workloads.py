@@ -1,0 +1,337 @@
+"""One measurement per call, run in a fresh process: ``python -m benchmarks.workloads '<json>'``.
+
+The JSON names a function of this module and its keyword arguments; the
+result is printed as one JSON line.  A fresh process per measurement keeps
+JAX's compile caches, XLA flags and OpenMP settings of one tool from leaking
+into another's figure.  Times are wall-clock seconds (``time.perf_counter``)
+with the result on the host (``block_until_ready``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_PROTOCOL = {"duration": 100.0, "Iext": 10.0}
+
+
+# -- accuracy --------------------------------------------------------------------------------
+def reference_spike_times() -> list[float]:
+    """0 mV crossings of the independent scipy reference (LSODA, rtol = atol = 1e-10), 100 ms from rest."""
+    sys.path.insert(0, str(ROOT))
+    from tests import reference as ref
+
+    return ref.solve(ref.rest_state(), REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"])["spikes"].tolist()
+
+
+def crossing_times(ts: np.ndarray, V: np.ndarray, m: np.ndarray, h: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """0 mV upward crossings on the cubic Hermite interpolant of V and dV/dt (dV/dt from the state).
+
+    The same routine for every tool, so that the figure measures the integrator,
+    not the interpolation (error O(dt^4), below 1e-6 ms at dt = 0.1 ms).
+    """
+    from hh_brainpy import analysis
+    from hh_brainpy import kinetics as k
+    from hh_brainpy.params import DEFAULT_PARAMS as P
+
+    V, m, h, n = (np.asarray(x, dtype=float) for x in (V, m, h, n))
+    dVdt = np.asarray(k.dVdt(V, m, h, n, REFERENCE_PROTOCOL["Iext"], P.gNa, P.ENa, P.gK, P.EK, P.gL, P.EL, P.C))
+    return np.asarray(analysis.spike_times(ts, V, 0.0, dVdt))
+
+
+def _error(times: np.ndarray, reference: list[float]) -> float | None:
+    """Largest |t - t_ref| in ms, or None when the spike counts differ."""
+    times = np.asarray(times)
+    if times.size != len(reference) or not np.all(np.isfinite(times)):
+        return None
+    return float(np.max(np.abs(times - np.asarray(reference))))
+
+
+def hh_brainpy_spike_errors(methods: list[str], dts: list[float], x64: bool = False) -> dict:
+    """Largest spike-time error of ``hb.integrate`` for each method and dt (float32 unless x64)."""
+    import brainpy.math as bm
+
+    if x64:
+        bm.enable_x64()
+    import hh_brainpy as hb
+    from hh_brainpy import kinetics as k
+
+    reference = reference_spike_times()
+    out: dict[str, dict[str, Any]] = {}
+    y0 = (-65.0, float(k.m_inf(-65.0)), float(k.h_inf(-65.0)), float(k.n_inf(-65.0)))
+    for method in methods:
+        out[method] = {}
+        for dt in dts:
+            try:
+                hb.checks.check_dt_for_method(dt, method)
+            except ValueError:
+                out[method][str(dt)] = "refused"
+                continue
+            ts, V, m, h, n = hb.integrate(y0, REFERENCE_PROTOCOL["duration"], dt=dt, method=method,
+                                          Iext=REFERENCE_PROTOCOL["Iext"])
+            out[method][str(dt)] = _error(crossing_times(ts, V, m, h, n), reference)
+    return out
+
+
+def brian2_spike_errors(methods: list[str], dts: list[float]) -> dict:
+    """Largest spike-time error of Brian2 (runtime, cython) for each method and dt."""
+    from benchmarks import peers
+
+    reference = reference_spike_times()
+    out: dict[str, dict[str, Any]] = {}
+    for method in methods:
+        out[method] = {}
+        for dt in dts:
+            try:
+                tr = peers.brian2_trace(method, dt, REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"])
+            except Exception as exc:  # Brian2 stops a run whose state turns invalid
+                out[method][str(dt)] = f"diverged ({type(exc).__name__})"
+                continue
+            if not np.all(np.isfinite(tr["V"])):
+                out[method][str(dt)] = "diverged (NaN)"
+                continue
+            ts = np.arange(tr["V"].size) * dt
+            out[method][str(dt)] = _error(crossing_times(ts, tr["V"], tr["m"], tr["h"], tr["n"]), reference)
+    return out
+
+
+def neuron_spike_errors(dts: list[float]) -> dict:
+    """Largest spike-time error of NEURON's ``hh``, fixed step: backward Euler and Crank-Nicolson."""
+    from benchmarks import peers
+
+    reference = reference_spike_times()
+    out: dict[str, dict[str, Any]] = {}
+    for name, order in (("backward Euler", 0), ("Crank-Nicolson", 2)):
+        out[name] = {}
+        for dt in dts:
+            tr = peers.neuron_trace(dt, REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"], order)
+            if not np.all(np.isfinite(tr["V"])):
+                out[name][str(dt)] = "diverged (NaN)"
+                continue
+            ts = np.arange(tr["V"].size) * dt
+            out[name][str(dt)] = _error(crossing_times(ts, tr["V"], tr["m"], tr["h"], tr["n"]), reference)
+    return out
+
+
+# -- cost of a step ------------------------------------------------------------------------
+def step_cost(repeats: int = 2000) -> dict:
+    """Microseconds per step: an eager odeint loop, ``hb.integral`` from Python, compiled ``integrate``."""
+    import brainpy as bp
+    import brainpy.math as bm
+    import jax
+
+    import hh_brainpy as hb
+
+    # The original document's integrator: a bp.odeint function of its own, called eagerly.
+    def dV(V, t, m, h, n, Iext, gNa, ENa, gK, EK, gL, EL, C):
+        return (-gNa * m**3 * h * (V - ENa) - gK * n**4 * (V - EK) - gL * (V - EL) + Iext) / C
+
+    def dm(m, t, V):
+        return 0.1 * (V + 40) / (1 - bm.exp(-(V + 40) / 10)) * (1 - m) - 4.0 * bm.exp(-(V + 65) / 18) * m
+
+    def dh(h, t, V):
+        return 0.07 * bm.exp(-(V + 65) / 20.0) * (1 - h) - 1 / (1 + bm.exp(-(V + 35) / 10)) * h
+
+    def dn(n, t, V):
+        return 0.01 * (V + 55) / (1 - bm.exp(-(V + 55) / 10)) * (1 - n) - 0.125 * bm.exp(-(V + 65) / 80) * n
+
+    eager = bp.odeint(bp.JointEq(dV, dm, dh, dn), method="rk4", dt=0.01)
+    args = (10.0, 120.0, 50.0, 36.0, -77.0, 0.03, -54.387, 1.0)
+
+    def loop(step: Any, count: int) -> float:
+        V, m, h, n = -65.0, 0.05, 0.6, 0.32
+        for i in range(3):  # warm-up (compiles the jitted step)
+            V, m, h, n = step(V, m, h, n, i * 0.01, *args)
+        jax.block_until_ready(V)
+        t0 = time.perf_counter()
+        for i in range(count):
+            V, m, h, n = step(V, m, h, n, i * 0.01, *args)
+        jax.block_until_ready(V)
+        return (time.perf_counter() - t0) / count * 1e6
+
+    eager_us = loop(eager, max(20, repeats // 20))
+    integral_us = loop(hb.integral, repeats)
+    y0 = (-65.0, 0.05, 0.6, 0.32)
+    hb.integrate(y0, 100.0)  # compile
+    t0 = time.perf_counter()
+    hb.integrate(y0, 100.0)
+    integrate_us = (time.perf_counter() - t0) / 10000 * 1e6
+    return {"eager odeint loop": eager_us, "hb.integral from Python": integral_us,
+            "hb.integrate (compiled, 100 ms)": integrate_us}
+
+
+# -- throughput ------------------------------------------------------------------------------
+class _Drive:
+    """A network holding one neuron group and feeding it a constant current via ``update(x)``."""
+
+    def __new__(cls, neu: Any, current: Any) -> Any:
+        import brainpy as bp
+
+        class Drive(bp.DynSysGroup):
+            def __init__(self) -> None:
+                super().__init__()
+                self.neu = neu
+
+            def update(self) -> Any:
+                return self.neu(current)
+
+        return Drive()
+
+
+def throughput_jax(n: int, steps: int, methods: list[str], dt: float = 0.01) -> dict:
+    """Neuron-steps per second of ``hb.HH`` under ``hb.HHRunner`` and of ``bp.dyn.HH`` under ``bp.DSRunner``.
+
+    Both float32, both at the same method and dt, both fed Iext = 10 and
+    recording nothing (spikes are computed, as in any run).  ``first`` includes
+    tracing and compilation; ``again`` is a second run of the same length on
+    the same runner, which is what a user pays per call after the first.
+    """
+    import brainpy as bp
+    import brainpy.math as bm
+
+    import hh_brainpy as hb
+
+    bm.set_dt(dt)
+    out: dict[str, Any] = {}
+    for method in methods:
+        row: dict[str, Any] = {}
+        hh = hb.HH(n, method=method)
+        runner = hb.HHRunner(hh, Iext=10.0, dt=dt, monitors=())
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            runner.run(steps * dt)
+            hh.V.value.block_until_ready()
+            times.append(time.perf_counter() - t0)
+        row["hh_brainpy"] = {"first": n * steps / times[0], "again": n * steps / times[1]}
+        theirs = bp.dyn.HH(n, method=method, V_initializer=bp.init.Constant(-65.0))
+        ds = bp.DSRunner(_Drive(theirs, 10.0), dt=dt, progress_bar=False)
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            ds.run(steps * dt)
+            theirs.V.value.block_until_ready()
+            times.append(time.perf_counter() - t0)
+        row["bp.dyn.HH"] = {"first": n * steps / times[0], "again": n * steps / times[1]}
+        out[method] = row
+    return out
+
+
+def throughput_sweep(n: int, steps: int, method: str = "rk4", dt: float = 0.01) -> dict:
+    """Neuron-steps per second of ``hb.sweep`` over ``n`` currents, sharded over all JAX devices."""
+    import jax
+
+    import hh_brainpy as hb
+
+    grid = {"Iext": np.linspace(0.0, 20.0, n)}
+    times = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        result = hb.sweep(grid, steps * dt, dt=dt, method=method)
+        times.append(time.perf_counter() - t0)
+    return {"devices": len(jax.devices()), "first": n * steps / times[0], "again": n * steps / times[1],
+            "spikes": int(result.spike_count.sum())}
+
+
+def throughput_brian2(mode: str, threads: int, n: int, steps: int, method: str = "rk4", dt: float = 0.01) -> dict:
+    """Neuron-steps per second of the same neurons in Brian2 (see :func:`benchmarks.peers.brian2_throughput`)."""
+    from benchmarks import peers
+
+    r = peers.brian2_throughput(mode, threads, method, n, steps * dt, dt)
+    return {"run": n * steps / r["run_s"], "total": n * steps / r["total_s"]}
+
+
+def throughput_neuron(n: int, steps: int, dt: float = 0.01) -> dict:
+    """Neuron-steps per second of ``n`` NEURON ``hh`` compartments (Crank-Nicolson fixed step)."""
+    from benchmarks import peers
+
+    r = peers.neuron_throughput(n, steps * dt, dt)
+    return {"run": n * steps / r["run_s"]}
+
+
+# -- COBAHH ------------------------------------------------------------------------------------
+def cobahh_hh_brainpy(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
+    """The COBAHH network from ``hb.models.COBAHH`` (TraubMilesHH, an HH subclass), exp_auto."""
+    import brainpy as bp
+    import brainpy.math as bm
+
+    from hh_brainpy.models import COBAHH
+
+    bm.set_dt(dt)
+    net = COBAHH(num, p=0.02 * 4000 / num)
+    runner = bp.DSRunner(net, monitors={"E": net.E.spike, "I": net.I.spike}, dt=dt, progress_bar=False)
+    t0 = time.perf_counter()
+    runner.run(duration)
+    wall = time.perf_counter() - t0
+    spikes = int(np.asarray(runner.mon["E"]).sum() + np.asarray(runner.mon["I"]).sum())
+    return {"wall_s": wall, "rate_hz": spikes / num / (duration / 1000.0)}
+
+
+def cobahh_brainpy_ltc(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
+    """BrainPy's own build: ``bp.dyn.CondNeuGroupLTC`` with INa_TM1991, IK_TM1991 and IL channels."""
+    import brainpy as bp
+    import brainpy.math as bm
+
+    from hh_brainpy.models import cobahh
+
+    cobahh.use_portable_event_backend()
+    bm.set_dt(dt)
+    rng = np.random.default_rng(0)
+    area_ns = 0.005  # mS/cm^2 per nS on 20000 um^2
+
+    class TM(bp.dyn.CondNeuGroupLTC):
+        def __init__(self, size: int) -> None:
+            V0 = -60.0 + rng.standard_normal(size) * 5.0 - 5.0
+            super().__init__(size, V_th=-20.0, V_initializer=bm.asarray(V0))
+            self.INa = bp.dyn.INa_TM1991(size, g_max=100.0, V_sh=-63.0, E=50.0)
+            self.IK = bp.dyn.IK_TM1991(size, g_max=30.0, V_sh=-63.0, E=-90.0)
+            self.IL = bp.dyn.IL(size, E=-60.0, g_max=0.05)
+
+    class Net(bp.DynSysGroup):
+        def __init__(self) -> None:
+            super().__init__()
+            p = 0.02 * 4000 / num
+            num_e = int(round(num * 0.8))
+            self.E, self.I = TM(num_e), TM(num - num_e)
+            for i, (a, b) in enumerate([("E", "E"), ("E", "I"), ("I", "E"), ("I", "I")]):
+                pre, post = getattr(self, a), getattr(self, b)
+                conn = bp.conn.FixedProb(p, pre=pre.num, post=post.num, seed=1 + i, allow_multi_conn=True)
+                proj = bp.dyn.ProjAlignPostMg2(
+                    pre=pre, delay=None,
+                    comm=bp.dnn.EventCSRLinear(conn, (6.0 if a == "E" else 67.0) * area_ns),
+                    syn=bp.dyn.Expon.desc(post.num, tau=5.0 if a == "E" else 10.0),
+                    out=bp.dyn.COBA.desc(E=0.0 if a == "E" else -80.0), post=post)
+                setattr(self, f"{a}2{b}", proj)
+            for b in ("E", "I"):
+                post = getattr(self, b)
+                getattr(self, f"E2{b}").refs["syn"].g.value = bm.asarray(
+                    (rng.standard_normal(post.num) * 1.5 + 4.0) * 10.0 * area_ns)
+                getattr(self, f"I2{b}").refs["syn"].g.value = bm.asarray(
+                    (rng.standard_normal(post.num) * 12.0 + 20.0) * 10.0 * area_ns)
+
+    net = Net()
+    runner = bp.DSRunner(net, monitors={"E": net.E.spike, "I": net.I.spike}, dt=dt, progress_bar=False)
+    t0 = time.perf_counter()
+    runner.run(duration)
+    wall = time.perf_counter() - t0
+    spikes = int(np.asarray(runner.mon["E"]).sum() + np.asarray(runner.mon["I"]).sum())
+    return {"wall_s": wall, "rate_hz": spikes / num / (duration / 1000.0)}
+
+
+def cobahh_brian2(mode: str, threads: int, num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
+    """Brian2's COBAHH (see :func:`benchmarks.peers.brian2_cobahh`)."""
+    from benchmarks import peers
+
+    return peers.brian2_cobahh(mode, threads, num, duration, dt)
+
+
+if __name__ == "__main__":
+    job = json.loads(sys.argv[1])
+    result = globals()[job.pop("name")](**job)
+    print(json.dumps(result))

@@ -1,0 +1,32 @@
+"""The benchmark suite runs end to end (tiny sizes) and reports every section; no time is asserted."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_benchmark_suite_smoke_run_reports_every_section(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = (tmp_path / "smoke.md").read_text()
+    for heading in ("## a) Cost of one step", "## b) Throughput", "## c) Largest spike-time error",
+                    "## d) Accurate throughput", "## e) COBAHH"):
+        assert heading in report
+    assert "failed:" not in report, report
+    results = json.loads((tmp_path / "smoke.json").read_text())
+    assert all(v > 0 for v in results["steps"].values())
+    for per_method in results["throughput"]["jax"].values():
+        for row in per_method.values():
+            assert row["hh_brainpy"]["again"] > 0 and row["bp.dyn.HH"]["again"] > 0
+    # rk4 at dt = 0.01 ms meets the accuracy bar in float32 and float64 (against the scipy reference)
+    for precision in ("hh_brainpy float32", "hh_brainpy float64"):
+        assert results["accuracy"][precision]["rk4"]["0.01"] < 1e-3
+    for row in results["cobahh"]["rows"].values():
+        assert math.isfinite(row["rate_hz"]) and row["rate_hz"] > 0
