@@ -309,6 +309,19 @@ def report(results: dict, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _save(fig: Any, ax: Any, xlabel: str, ylabel: str, path: Path) -> str:
+    """Label, save (120 dpi) and close a figure; return its file name."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path.name
+
+
 def plots(results: dict, out: Path) -> list[str]:
     import matplotlib
 
@@ -332,13 +345,7 @@ def plots(results: dict, out: Path) -> list[str]:
     pts = [(int(n), r["run"]) for n, r in tp["neuron"].items() if "error" not in r]
     if pts:
         ax.loglog(*zip(*pts, strict=True), marker="^", ls=":", label="NEURON hh (CN)")
-    ax.set_xlabel("neurons N")
-    ax.set_ylabel("neuron-steps per second")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "throughput.png", dpi=120)
-    written.append("throughput.png")
-    plt.close(fig)
+    written.append(_save(fig, ax, "neurons N", "neuron-steps per second", out / "throughput.png"))
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for tool, per in results["accuracy"].items():
@@ -349,13 +356,7 @@ def plots(results: dict, out: Path) -> list[str]:
             if pts:
                 ax.loglog(*zip(*pts, strict=True), marker="o", label=f"{tool}: {method}")
     ax.axhline(ACCURATE, color="k", lw=0.8, ls="--")
-    ax.set_xlabel("dt (ms)")
-    ax.set_ylabel("largest spike-time error (ms)")
-    ax.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(out / "accuracy.png", dpi=120)
-    written.append("accuracy.png")
-    plt.close(fig)
+    written.append(_save(fig, ax, "dt (ms)", "largest spike-time error (ms)", out / "accuracy.png"))
     return written
 
 

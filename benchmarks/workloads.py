@@ -184,6 +184,17 @@ class _Drive:
         return Drive()
 
 
+def _two_runs(run: Any, duration: float, group: Any, neuron_steps: int) -> dict[str, float]:
+    """Neuron-steps per second of a first ``run(duration)`` (with compilation) and of a second one."""
+    rates = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        run(duration)
+        group.V.value.block_until_ready()
+        rates.append(neuron_steps / (time.perf_counter() - t0))
+    return {"first": rates[0], "again": rates[1]}
+
+
 def throughput_jax(n: int, steps: int, methods: list[str], dt: float = 0.01) -> dict:
     """Neuron-steps per second of ``hb.HH`` under ``hb.HHRunner`` and of ``bp.dyn.HH`` under ``bp.DSRunner``.
 
@@ -203,22 +214,10 @@ def throughput_jax(n: int, steps: int, methods: list[str], dt: float = 0.01) -> 
         row: dict[str, Any] = {}
         hh = hb.HH(n, method=method)
         runner = hb.HHRunner(hh, Iext=10.0, dt=dt, monitors=())
-        times = []
-        for _ in range(2):
-            t0 = time.perf_counter()
-            runner.run(steps * dt)
-            hh.V.value.block_until_ready()
-            times.append(time.perf_counter() - t0)
-        row["hh_brainpy"] = {"first": n * steps / times[0], "again": n * steps / times[1]}
+        row["hh_brainpy"] = _two_runs(runner.run, steps * dt, hh, n * steps)
         theirs = bp.dyn.HH(n, method=method, V_initializer=bp.init.Constant(-65.0))
         ds = bp.DSRunner(_Drive(theirs, 10.0), dt=dt, progress_bar=False)
-        times = []
-        for _ in range(2):
-            t0 = time.perf_counter()
-            ds.run(steps * dt)
-            theirs.V.value.block_until_ready()
-            times.append(time.perf_counter() - t0)
-        row["bp.dyn.HH"] = {"first": n * steps / times[0], "again": n * steps / times[1]}
+        row["bp.dyn.HH"] = _two_runs(ds.run, steps * dt, theirs, n * steps)
         out[method] = row
     return out
 
@@ -256,21 +255,26 @@ def throughput_neuron(n: int, steps: int, dt: float = 0.01) -> dict:
 
 
 # -- COBAHH ------------------------------------------------------------------------------------
-def cobahh_hh_brainpy(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
-    """The COBAHH network from ``hb.models.COBAHH`` (TraubMilesHH, an HH subclass), exp_auto."""
+def _run_network(net: Any, num: int, duration: float, dt: float) -> dict:
+    """Wall time of one ``bp.DSRunner.run`` of a network with groups ``E`` and ``I``, and the mean rate."""
     import brainpy as bp
-    import brainpy.math as bm
 
-    from hh_brainpy.models import COBAHH
-
-    bm.set_dt(dt)
-    net = COBAHH(num, p=0.02 * 4000 / num)
     runner = bp.DSRunner(net, monitors={"E": net.E.spike, "I": net.I.spike}, dt=dt, progress_bar=False)
     t0 = time.perf_counter()
     runner.run(duration)
     wall = time.perf_counter() - t0
     spikes = int(np.asarray(runner.mon["E"]).sum() + np.asarray(runner.mon["I"]).sum())
     return {"wall_s": wall, "rate_hz": spikes / num / (duration / 1000.0)}
+
+
+def cobahh_hh_brainpy(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
+    """The COBAHH network from ``hb.models.COBAHH`` (TraubMilesHH, an HH subclass), exp_auto."""
+    import brainpy.math as bm
+
+    from hh_brainpy.models import COBAHH
+
+    bm.set_dt(dt)
+    return _run_network(COBAHH(num, p=0.02 * 4000 / num), num, duration, dt)
 
 
 def cobahh_brainpy_ltc(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
@@ -315,13 +319,7 @@ def cobahh_brainpy_ltc(num: int = 4000, duration: float = 1000.0, dt: float = 0.
                 getattr(self, f"I2{b}").refs["syn"].g.value = bm.asarray(
                     (rng.standard_normal(post.num) * 12.0 + 20.0) * 10.0 * area_ns)
 
-    net = Net()
-    runner = bp.DSRunner(net, monitors={"E": net.E.spike, "I": net.I.spike}, dt=dt, progress_bar=False)
-    t0 = time.perf_counter()
-    runner.run(duration)
-    wall = time.perf_counter() - t0
-    spikes = int(np.asarray(runner.mon["E"]).sum() + np.asarray(runner.mon["I"]).sum())
-    return {"wall_s": wall, "rate_hz": spikes / num / (duration / 1000.0)}
+    return _run_network(Net(), num, duration, dt)
 
 
 def cobahh_brian2(mode: str, threads: int, num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
