@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from hh_brainpy.checks import check_real
+
 __all__ = ["spike_times", "firing_rate", "interspike_intervals", "cv_isi"]
 
 
@@ -62,6 +64,7 @@ def spike_times(ts: Any, V: Any, threshold: float = 0.0, dVdt: Any = None) -> An
     array or list of arrays
         For 1-D ``V``, an array of crossing times; for 2-D, one array per neuron.
     """
+    threshold = check_real("threshold", threshold)
     ts = np.asarray(ts, dtype=float)
     V = np.asarray(V, dtype=float)
     if V.ndim == 2:
@@ -83,8 +86,7 @@ def _per_neuron(times: Any) -> list[np.ndarray]:
 
 def firing_rate(times: Any, duration: float) -> np.ndarray:
     """Mean firing rate in Hz: spike count / ``duration`` (ms) * 1000, per neuron."""
-    if not duration > 0:
-        raise ValueError(f"duration must be > 0 ms, got {duration}")
+    duration = check_real("duration", duration, low=0.0, low_open=True)
     return np.array([t.size for t in _per_neuron(times)], dtype=float) * 1000.0 / duration
 
 

@@ -1,4 +1,4 @@
-"""Input validation: each check names the parameter and the allowed range.
+r"""Input validation: each check names the parameter and the allowed range.
 
 Nothing in hh_brainpy is allowed to fail silently into NaN.  Bad arguments
 raise ``TypeError`` (wrong kind) or ``ValueError`` (wrong value) here, before
@@ -34,17 +34,21 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from hh_brainpy.params import DEFAULT_PARAMS
+from hh_brainpy.kinetics import Q10, T_REF
+from hh_brainpy.params import DEFAULT_PARAMS, TEMPERATURE_RANGE, as_float_array, check_params
 
 __all__ = [
-    "METHODS", "DIVERGES_FROM", "GATE_DIVERGES_FROM", "TEMPERATURE_RANGE", "NonFiniteError", "max_stable_dt",
+    "METHODS", "EXPONENTIAL_METHODS", "SDE_METHODS",
+    "DIVERGES_FROM", "GATE_DIVERGES_FROM", "TEMPERATURE_RANGE", "NonFiniteError", "max_stable_dt",
     "check_method", "check_dt", "check_dt_for_method", "check_duration",
-    "check_params", "check_size", "check_gate", "check_finite_trace",
+    "check_params", "check_size", "check_gate", "check_state", "check_finite_trace",
+    "check_record_every", "check_window", "check_memory", "available_memory", "check_real", "check_int",
 ]
 
 # Measured as described in the module docstring (ms); None: no divergence up to 0.3 ms.
@@ -66,12 +70,14 @@ GATE_DIVERGES_FROM: dict[str, float | None] = {
 }
 #: The ``bp.odeint`` methods hh_brainpy accepts (fixed step).
 METHODS = tuple(DIVERGES_FROM)
+#: Methods that solve each variable's linear part exactly (``bp.odeint``'s exponential Euler).
+EXPONENTIAL_METHODS = frozenset({"exp_auto", "exp_euler", "exp_euler_auto", "exponential_euler"})
+#: Of :data:`METHODS`, those ``bp.sdeint`` also has (for ``HH(noise=...)``).
+SDE_METHODS = ("euler", "exp_auto", "exp_euler", "exp_euler_auto", "exponential_euler")
 
 _SAFETY = 0.6  # fraction of the divergence step that is accepted
 _GRID = 0.005  # ms; the accepted step is rounded down to this grid
 _EXP_MAX_DT = 0.25  # ms, for exponential methods (tested to 0.3 ms)
-#: Allowed temperatures, deg C (outside them the q10 extrapolation is meaningless).
-TEMPERATURE_RANGE = (-5.0, 50.0)
 _DEFAULT_STIFFNESS = (DEFAULT_PARAMS.gNa + DEFAULT_PARAMS.gK + DEFAULT_PARAMS.gL) / DEFAULT_PARAMS.C
 
 
@@ -83,14 +89,12 @@ def _is_real_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _as_float_array(value: Any, name: str) -> np.ndarray:
-    if isinstance(value, bool) or isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}") from exc
-    return arr
+def _as_python_float(x: Any) -> float:
+    """``float(x)``; a float32/float16 becomes the decimal it prints as (``np.float32(0.01)`` -> 0.01)."""
+    x = np.asarray(x)[()] if isinstance(x, np.ndarray) else x
+    if isinstance(x, np.floating) and x.dtype.itemsize < 8:
+        return float(np.format_float_positional(x, unique=True))
+    return float(x)
 
 
 def check_method(method: Any) -> str:
@@ -104,16 +108,16 @@ def check_method(method: Any) -> str:
 
 def check_dt(dt: Any) -> float:
     """Return ``dt`` as a float if it is a finite number > 0 ms, else raise."""
-    if not _is_real_number(dt) and not (isinstance(dt, np.ndarray) and dt.ndim == 0):
+    if not _is_real_number(dt) and not (isinstance(dt, np.ndarray) and dt.ndim == 0 and dt.dtype.kind in "fiu"):
         raise TypeError(f"dt must be a real number of ms, got {dt!r}")
-    dt = float(dt)
+    dt = _as_python_float(dt)
     if not math.isfinite(dt) or dt <= 0:
         raise ValueError(f"dt must be finite and > 0 ms, got {dt}")
     return dt
 
 
 def max_stable_dt(method: str, **params: Any) -> float:
-    """Largest step (ms) accepted for ``method`` with these parameters.
+    r"""Largest step (ms) accepted for ``method`` with these parameters.
 
     Parameters
     ----------
@@ -146,7 +150,7 @@ def max_stable_dt(method: str, **params: Any) -> float:
     C = np.asarray(params.get("C", DEFAULT_PARAMS.C), dtype=float)
     ratio = float(np.max(g / C)) / _DEFAULT_STIFFNESS
     T = np.asarray(params.get("temperature", DEFAULT_PARAMS.temperature), dtype=float)
-    phi = 3.0 ** ((float(np.max(T)) - 6.3) / 10.0)
+    phi = Q10 ** ((float(np.max(T)) - T_REF) / 10.0)
     return min(base / max(ratio, 1.0), _SAFETY * GATE_DIVERGES_FROM[method] / phi)
 
 
@@ -155,6 +159,11 @@ def check_dt_for_method(dt: Any, method: str, **params: Any) -> float:
     dt = check_dt(dt)
     limit = max_stable_dt(method, **params)
     if dt > limit * (1 + 1e-12):
+        if DIVERGES_FROM[method] is None:
+            raise ValueError(
+                f"dt = {dt} ms is beyond the largest step tested for method {method!r} "
+                f"(dt <= {_EXP_MAX_DT} ms; exponential Euler stayed stable up to 0.3 ms). Use dt <= {limit:.4g} ms."
+            )
         raise ValueError(
             f"dt = {dt} ms is beyond the stability limit of method {method!r} for these "
             f"parameters (dt <= {limit:.4g} ms; with the default parameters it diverges from about "
@@ -168,7 +177,7 @@ def check_duration(duration: Any, dt: float) -> int:
     """Return the number of steps in ``duration`` ms; it must be > 0, finite and a multiple of dt."""
     if not _is_real_number(duration):
         raise TypeError(f"duration must be a real number of ms, got {duration!r}")
-    duration = float(duration)
+    duration = _as_python_float(duration)
     if not math.isfinite(duration) or duration <= 0:
         raise ValueError(f"duration must be finite and > 0 ms, got {duration}")
     steps = round(duration / dt)
@@ -178,28 +187,6 @@ def check_duration(duration: Any, dt: float) -> int:
             f"use e.g. duration = {max(steps, 1) * dt:.10g} ms"
         )
     return int(steps)
-
-
-def check_params(params: Mapping[str, Any]) -> None:
-    """Check model parameters: finite; ``C`` > 0; conductances >= 0; temperature in [-5, 50] deg C.
-
-    Callables (BrainPy initializers) are skipped here; :class:`hh_brainpy.HH`
-    checks them once initialised.
-    """
-    for name, value in params.items():
-        if callable(value):
-            continue
-        arr = _as_float_array(value, name)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-        if name == "C" and np.any(arr <= 0):
-            raise ValueError(f"C (membrane capacitance, uF/cm^2) must be > 0, got {value!r}")
-        if name == "temperature" and np.any((arr < TEMPERATURE_RANGE[0]) | (arr > TEMPERATURE_RANGE[1])):
-            raise ValueError(
-                f"temperature must lie in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}] deg C, got {value!r}"
-            )
-        if name.startswith("g") and np.any(arr < 0):
-            raise ValueError(f"{name} (maximal conductance, mS/cm^2) must be >= 0, got {value!r}")
 
 
 def check_size(size: Any) -> Any:
@@ -215,9 +202,26 @@ def check_size(size: Any) -> Any:
 
 def check_gate(name: str, value: Any) -> None:
     """Check that an initial gate value lies in [0, 1]."""
-    arr = _as_float_array(value, name)
+    arr = as_float_array(value, name)
     if not np.all((arr >= 0) & (arr <= 1)):
         raise ValueError(f"initial {name} must lie in [0, 1] (a gate's open fraction), got {value!r}")
+
+
+def check_state(y0: Any) -> tuple[Any, Any, Any, Any]:
+    """Check an initial state ``(V, m, h, n)``: four entries, V finite (mV), gates in [0, 1]."""
+    if isinstance(y0, (str, bytes)) or not hasattr(y0, "__len__") or len(y0) != 4:
+        raise ValueError(f"y0 must be (V, m, h, n): four scalars or arrays, got {y0!r}")
+    V = as_float_array(y0[0], "V")
+    if not np.all(np.isfinite(V)):
+        raise ValueError(f"initial V must be finite (mV), got {y0[0]!r}")
+    for name, value in zip("mhn", y0[1:], strict=True):
+        check_gate(name, value)
+    try:
+        np.broadcast_shapes(*(np.shape(y) for y in y0))
+    except ValueError as exc:
+        shapes = [np.shape(y) for y in y0]
+        raise ValueError(f"y0's V, m, h, n must have one shape (or broadcast), got {shapes}") from exc
+    return tuple(y0)
 
 
 def check_finite_trace(ts: np.ndarray, traces: Mapping[str, Any]) -> None:
@@ -233,3 +237,80 @@ def check_finite_trace(ts: np.ndarray, traces: Mapping[str, Any]) -> None:
             f"{name} became non-finite at t = {float(ts[step]):.6g} ms (step {step}, neuron "
             f"{neuron}). Check the parameters and the input current, or reduce dt."
         )
+
+
+def check_record_every(record_every: Any, steps: int, dt: float) -> int:
+    """``record_every`` as an int in [1, steps] dividing ``steps``; else an error suggesting a duration."""
+    if isinstance(record_every, (bool, np.bool_)) or not isinstance(record_every, numbers.Integral):
+        raise TypeError(f"record_every must be an int in [1, {steps}] (the run's steps), got {record_every!r}")
+    record_every = int(record_every)
+    if not 1 <= record_every <= steps:
+        raise ValueError(f"record_every must be an int in [1, {steps}] (the run's steps), got {record_every!r}")
+    if steps % record_every:
+        raise ValueError(
+            f"the run is {steps} steps, not a multiple of record_every = {record_every}; "
+            f"use e.g. duration = {steps // record_every * record_every * dt:.10g} ms"
+        )
+    return record_every
+
+
+def check_window(window: Any, t_start: float, t_end: float) -> tuple[float, float]:
+    """A recording window ``(t0, t1)`` with ``t_start <= t0 < t1 <= t_end`` (ms)."""
+    try:
+        t0, t1 = (float(w) for w in window)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"window must be two times (t0, t1) in ms, got {window!r}") from exc
+    if not (math.isfinite(t0) and math.isfinite(t1) and t_start - 1e-9 <= t0 < t1 <= t_end + 1e-9):
+        raise ValueError(f"window must satisfy {t_start:g} <= t0 < t1 <= {t_end:g} ms (this run), got {window!r}")
+    return t0, t1
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process now (MemAvailable on Linux; physical pages elsewhere)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62
+
+
+def check_memory(nbytes: int, what: str, way_out: str) -> None:
+    """Refuse a run that would hold ``nbytes`` of ``what`` when that exceeds the memory available now."""
+    free = available_memory()
+    if nbytes > free:
+        raise MemoryError(
+            f"{what} would need {nbytes / 2**30:.3g} GiB, more than the {free / 2**30:.3g} GiB available; {way_out}"
+        )
+
+
+def check_real(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False) -> float:
+    """A finite real scalar within ``[low, high]`` (``(low, high]`` with ``low_open``), else an error naming it."""
+    if not _is_real_number(value) and not (isinstance(value, np.ndarray) and value.ndim == 0
+                                           and value.dtype.kind in "fiu"):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    x = _as_python_float(value)
+    bad = not math.isfinite(x) or (low is not None and (x <= low if low_open else x < low)) or (
+        high is not None and x > high)
+    if bad:
+        if low is None and high is None:
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{name} must be finite and in {'(' if low_open else '['}{lo}, {hi}], got {value!r}")
+    return x
+
+
+def check_int(name: str, value: Any, low: int) -> int:
+    """An int >= ``low`` (NumPy integers too; not bools), else an error naming it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= {low}, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)

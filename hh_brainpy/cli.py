@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 from hh_brainpy.checks import METHODS
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS
+from hh_brainpy.result import _atomic_write, check_writable
+
+# Formats matplotlib's Agg-based savefig writes without extra packages.
+_FIGURE_FORMATS = frozenset({"png", "pdf", "svg", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"})
 
 __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``hh-brainpy``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hh-brainpy",
         description="Simulate the Hodgkin-Huxley neuron (BrainPy/JAX). Units: ms, mV, mS/cm^2, "
         "uF/cm^2, uA/cm^2.",
@@ -23,56 +31,135 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser(
         "simulate",
         help="run one neuron under a constant current and plot V, m, h, n",
-        description="Run one HH neuron from rest (V = -65 mV, gates at steady state) under a "
+        description="Run one HH neuron from V = -65 mV (gates at steady state) under a "
         "constant current; write the two-panel figure (V; m, h, n) and optionally a CSV.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    sim.add_argument("--duration", type=float, default=100.0, help="simulated time, ms")
-    sim.add_argument("--dt", type=float, default=DEFAULT_DT, help="integration step, ms")
-    sim.add_argument("--Iext", type=float, default=DEFAULT_IEXT, help="external current, uA/cm^2")
+    sim.add_argument("--duration", type=_finite, default=100.0, help="simulated time, ms")
+    sim.add_argument("--dt", type=_finite, default=DEFAULT_DT, help="integration step, ms")
+    sim.add_argument("--Iext", type=_finite, default=DEFAULT_IEXT, help="external current, uA/cm^2")
     sim.add_argument("--method", default="rk4", choices=METHODS, metavar="METHOD",
                      help=f"integration method, one of: {', '.join(METHODS)}")
-    sim.add_argument("--init", default="rest", choices=("rest", "zeros"),
-                     help="initial state: rest, or V = m = h = n = 0 as in the original document")
-    for name in ("gNa", "ENa", "gK", "EK", "gL", "EL", "C"):
-        sim.add_argument(f"--{name}", type=float, default=getattr(DEFAULT_PARAMS, name),
+    sim.add_argument("--init", default="steady", choices=("steady", "rest", "zeros"),
+                     help="initial state: V = -65 mV with steady gates, the resting state at zero current, "
+                     "or V = m = h = n = 0 as in the original document")
+    for name in ("gNa", "ENa", "gK", "EK", "gL", "EL", "C", "temperature"):
+        sim.add_argument(f"--{name}", type=_finite, default=getattr(DEFAULT_PARAMS, name),
                          help="model parameter (see hh_brainpy.HHParams for units)")
-    sim.add_argument("--out", default="hh.png", help="figure file (PNG, PDF, SVG ...)")
-    sim.add_argument("--csv", default=None, help="also write t, V, m, h, n, spike to this CSV")
+    sim.add_argument("--out", type=_figure_path, default=Path("hh.png"),
+                     help=f"figure file, one of .{', .'.join(sorted(_FIGURE_FORMATS))}")
+    sim.add_argument("--csv", type=_csv_path, default=None,
+                     help="also write t, V, m, h, n, spike to this CSV (and its metadata to a .json beside it)")
+    sim.add_argument("--force", action="store_true", help="replace existing output files")
     sim.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, naming the flag, with exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    return value
+
+
+def _figure_path(text: str) -> Path:
+    path = Path(text)
+    if not text or path.name in ("", ".", "..") or text.endswith(("/", "\\")):
+        raise argparse.ArgumentTypeError(f"needs a file name, got {text!r}")
+    if path.suffix.lower().lstrip(".") not in _FIGURE_FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"the file must end in one of .{', .'.join(sorted(_FIGURE_FORMATS))}, got {text!r}")
+    return path
+
+
+def _csv_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".csv" or path.name == ".csv":
+        raise argparse.ArgumentTypeError(f"must be a file name ending in .csv, got {text!r}")
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``hh-brainpy`` command; returns the exit status."""
+    """Entry point of the ``hh-brainpy`` command; returns the exit status.
+
+    User errors (a bad number, an existing output without ``--force``, a
+    missing folder, a run the model refuses) print one line naming the flag
+    and return 2, before anything is simulated or written.  Called in-process,
+    it leaves JAX's precision and matplotlib's backend as it found them.
+    """
     args = build_parser().parse_args(argv)
-    import matplotlib
+    outputs = {"--out": [args.out], "--csv": [args.csv, args.csv.with_suffix(".json")] if args.csv else []}
+    for flag, paths in outputs.items():
+        try:
+            check_writable(paths, args.force)
+        except OSError as exc:
+            return _fail(f"{flag}: {exc}")
+    with _restored_globals(args.float64):
+        try:
+            result = _simulate(args)
+        except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:
+            return _fail(str(exc))
+        _write_figure(result, args.out)
+        times = result.spike_times(0.0)[0]
+        print(f"simulated {result.duration:g} ms at dt = {result.dt} ms ({result.method}); "
+              f"{times.size} spikes (0 mV crossings); figure: {args.out}")
+        if args.csv:
+            result.save(args.csv, overwrite=args.force)
+            print(f"trace: {args.csv} (metadata: {args.csv.with_suffix('.json')})")
+    return 0
 
-    matplotlib.use("Agg")
-    import brainpy.math as bm
-    import matplotlib.pyplot as plt
 
+def _fail(message: str) -> int:
+    print(f"hh-brainpy: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _simulate(args: argparse.Namespace) -> Any:
     from hh_brainpy.runner import simulate
 
-    if args.float64:
-        bm.enable_x64()
-    params = {name: getattr(args, name) for name in ("gNa", "ENa", "gK", "EK", "gL", "EL", "C")}
-    try:
-        result = simulate(args.duration, dt=args.dt, Iext=args.Iext, method=args.method,
-                          init=args.init, **params)
-    except (ValueError, TypeError, FloatingPointError) as exc:
-        print(f"hh-brainpy: error: {exc}", file=sys.stderr)
-        return 2
+    params = {name: getattr(args, name) for name in ("gNa", "ENa", "gK", "EK", "gL", "EL", "C", "temperature")}
+    return simulate(args.duration, dt=args.dt, Iext=args.Iext, method=args.method, init=args.init, **params)
+
+
+def _write_figure(result: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
     axes = result.plot()
-    axes[0].figure.savefig(args.out, dpi=120, bbox_inches="tight")
-    plt.close(axes[0].figure)
-    times = result.spike_times(0.0)[0]
-    print(f"simulated {result.duration:g} ms at dt = {result.dt} ms ({result.method}); "
-          f"{times.size} spikes (0 mV crossings); figure: {args.out}")
-    if args.csv:
-        result.save(args.csv)
-        print(f"trace: {args.csv}")
-    return 0
+    try:
+        fmt = path.suffix.lower().lstrip(".")
+        _atomic_write(path, lambda f: axes[0].figure.savefig(f, format=fmt, dpi=120, bbox_inches="tight"))
+    finally:
+        plt.close(axes[0].figure)
+
+
+@contextlib.contextmanager
+def _restored_globals(float64: bool) -> Iterator[None]:
+    """Agg for the figure and x64 if asked, then both put back as they were."""
+    import brainpy.math as bm
+    import jax
+    import matplotlib
+
+    backend, x64, float_ = matplotlib.get_backend(), bool(jax.config.jax_enable_x64), bm.float_
+    matplotlib.use("Agg")
+    if float64:
+        bm.enable_x64()
+    try:
+        yield
+    finally:
+        if float64 and not x64:
+            bm.disable_x64()
+            bm.set_float(float_)
+        matplotlib.use(backend)
 
 
 if __name__ == "__main__":  # pragma: no cover

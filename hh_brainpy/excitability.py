@@ -14,8 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from hh_brainpy import kinetics as k
+from hh_brainpy.checks import check_int, check_real
 from hh_brainpy.integrator import derivative
-from hh_brainpy.params import membrane_values
+from hh_brainpy.params import as_float_array, check_params, membrane_values
 from hh_brainpy.runner import simulate
 
 __all__ = ["fi_curve", "rheobase", "steady_state_current", "fixed_point", "resting_state", "stability",
@@ -36,7 +37,13 @@ def fi_curve(currents: Any, *, duration: float = 500.0, transient: float = 100.0
     -------
     currents, rates : ndarrays of shape (N,)
     """
-    currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    currents = np.atleast_1d(as_float_array(currents, "currents"))
+    check_params({"Iext": currents})
+    if currents.ndim != 1 or currents.size == 0:
+        raise ValueError(f"currents must be a non-empty 1-D sequence (uA/cm^2), got shape {currents.shape}")
+    duration = check_real("duration", duration, low=0.0, low_open=True)
+    transient = check_real("transient", transient, low=0.0)
+    check_real("threshold", threshold)
     if not 0.0 <= transient < duration:
         raise ValueError(f"transient must lie in [0, duration), got {transient} with duration {duration}")
     res = simulate(duration, dt=dt, Iext=currents, method=method, size=currents.size, monitors=("spike",),
@@ -60,6 +67,11 @@ def rheobase(low: float = 0.0, high: float = 30.0, *, tol: float = 0.01, batch: 
     ValueError
         If ``high`` does not fire repetitively or ``low`` already does.
     """
+    low, high = check_real("low", low), check_real("high", high)
+    tol = check_real("tol", tol, low=0.0, low_open=True)
+    batch = check_int("batch", batch, 3)
+    duration = check_real("duration", duration, low=0.0, low_open=True)
+    transient = check_real("transient", transient, low=0.0)
     window = duration - transient
     if not high > low:
         raise ValueError(f"rheobase needs high > low, got low={low}, high={high}")
@@ -93,7 +105,13 @@ def fixed_point(Iext: float, *, V_range: tuple[float, float] = (-100.0, 0.0), **
     The HH steady-state I-V curve is monotone for the default parameters, so
     the root is unique; it is found by bisection to 1e-12 mV.
     """
-    lo, hi = V_range
+    Iext = check_real("Iext", Iext)
+    try:
+        lo, hi = (check_real("V_range", v) for v in V_range)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"V_range must be two finite potentials (low, high) in mV, got {V_range!r}") from exc
+    if not hi > lo:
+        raise ValueError(f"V_range must be (low, high) with high > low, got {V_range!r}")
     f_lo = steady_state_current(lo, **params) - Iext
     f_hi = steady_state_current(hi, **params) - Iext
     if f_lo * f_hi > 0:
@@ -126,6 +144,7 @@ def stability(Iext: float, **params: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     y = fixed_point(Iext, **params)
     p = membrane_values(params)
+    Iext = float(Iext)
 
     def f(state: Any) -> Any:
         return jnp.stack(derivative(*state, 0.0, Iext, *p))

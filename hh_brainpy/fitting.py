@@ -46,7 +46,7 @@ import numpy as np
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_dt_for_method, check_method, check_params
 from hh_brainpy.integrator import trajectory
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, SETTABLE, membrane_values, split_varied_and_fixed
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE, split_varied_and_fixed
 
 __all__ = ["FITTABLE", "FitResult", "voltage_trace", "fit"]
 
@@ -101,7 +101,9 @@ def voltage_trace(
         y0 = resting_start(-65.0)
     membrane = {name: value for name, value in params.items() if name != "Iext"}
     Iext = params.get("Iext", DEFAULT_IEXT)
-    V, _, _, _ = trajectory(y0, steps, Iext, membrane_values(membrane), dt=dt, method=method)
+    # the values may be tracers, so no value checks here (fit checks them before tracing)
+    p = dataclasses.replace(DEFAULT_PARAMS, **membrane)
+    V, _, _, _ = trajectory(y0, steps, Iext, p, dt=dt, method=method)
     return V
 
 
@@ -159,6 +161,7 @@ def fit(
     windows: Sequence[float] = (0.2, 0.4, 0.6, 1.0),
     max_iter: int = 100,
     xtol: float | None = None,
+    residual_tol: float = 0.1,
 ) -> FitResult:
     r"""Fit model parameters so that the simulated V matches a target trace (least squares).
 
@@ -166,7 +169,11 @@ def fit(
     ----------
     target : array_like or HHResult
         Target membrane potential (mV) sampled every ``dt`` from t = 0, shape
-        (T,); or an :class:`hh_brainpy.HHResult` of one neuron (its V and dt).
+        (T,); or an :class:`hh_brainpy.HHResult` of one neuron.  A result is
+        fitted on its own time axis: a decimated one (``record_every = k``)
+        is compared every k-th integration step, and one that starts later
+        (a ``window``) starts from its recorded V, m, h, n (refused if the
+        gates were not recorded and no ``y0`` is given).
     initial : mapping
         Starting values of the parameters to fit, by name (any of
         :data:`FITTABLE`), e.g. ``{"gNa": 100.0, "gK": 45.0, "gL": 0.02}``.
@@ -178,7 +185,8 @@ def fit(
     y0 : tuple of 4, optional
         Initial ``(V, m, h, n)``.  Default: the target's first V with every gate
         at its steady state, which does not depend on the fitted parameters
-        (the state :func:`hh_brainpy.simulate` starts from with ``init='rest'``).
+        (the state :func:`hh_brainpy.simulate` starts from with ``init='steady'``);
+        for a target that starts later, its recorded state there.
     method : str
         Integration method.  Default ``'rk4'``.
     windows : sequence of float
@@ -191,6 +199,10 @@ def fit(
         for conductances and C, absolute otherwise) in a step, or when no step
         lowers the cost.  Default 1e-10 in float64 and 1e-5 in float32, whose
         rounding noise in a 5000-step trace allows no better.
+    residual_tol : float
+        ``converged`` is True only if the optimiser stopped on its own *and*
+        the root-mean-square difference from the target over the whole trace
+        is at most this, in mV.  Default 0.1.
 
     Returns
     -------
@@ -204,7 +216,9 @@ def fit(
     >>> {name: round(value, 3) for name, value in result.params.items()}
     {'gNa': 120.0, 'gK': 36.0}
     """
-    target, dt = _as_target(target, dt)
+    target, dt, every, start_state = _as_target(target, dt)
+    if y0 is None:
+        y0 = start_state
     names = tuple(initial)
     if not names:
         raise ValueError("initial must name at least one parameter to fit")
@@ -221,7 +235,7 @@ def fit(
     if y0 is None:
         y0 = resting_start(target[0])
 
-    steps = target.size - 1
+    steps = (target.size - 1) * every
     dtype = jnp.result_type(float)
     if xtol is None:
         xtol = 1e-10 if dtype == jnp.float64 else 1e-5
@@ -232,12 +246,12 @@ def fit(
         values = jnp.where(log, jnp.exp(theta), theta)
         return {**fixed, **{name: values[i] for i, name in enumerate(names)}}
 
-    def simulate(theta: Any) -> Any:
-        return voltage_trace(to_params(theta), steps, y0=y0, dt=dt, method=method)
+    def simulate(theta: Any) -> Any:  # V at the target's samples
+        return voltage_trace(to_params(theta), steps, y0=y0, dt=dt, method=method)[::every]
 
     @jax.jit
     def residual(theta: Any, keep: Any) -> Any:
-        return jnp.where(jnp.arange(steps + 1) <= keep, simulate(theta) - tgt, 0.0)
+        return jnp.where(jnp.arange(target.size) <= keep, simulate(theta) - tgt, 0.0)
 
     jacobian = jax.jit(jax.jacfwd(residual))
     full = jax.jit(lambda theta: jnp.mean((simulate(theta) - tgt) ** 2))
@@ -248,9 +262,10 @@ def fit(
     iterations = 0
     converged = False
     for fraction in windows:
-        keep = int(round(fraction * steps))
+        keep = int(round(fraction * (target.size - 1)))
         theta, n, converged = _levenberg_marquardt(residual, jacobian, theta, keep, max_iter, xtol, full, losses)
         iterations += n
+    converged = converged and math.sqrt(losses[-1]) <= residual_tol
     values = np.where(log, np.exp(np.asarray(theta)), np.asarray(theta))
     fitted = {name: float(values[i]) for i, name in enumerate(names)}
     return FitResult(
@@ -259,7 +274,7 @@ def fit(
         losses=np.asarray(losses),
         iterations=iterations,
         converged=converged,
-        ts=np.arange(steps + 1) * dt,
+        ts=np.arange(target.size) * every * dt,
         target=np.asarray(target),
         V_initial=np.asarray(simulate(theta0)),
         V_fitted=np.asarray(simulate(theta)),
@@ -298,22 +313,33 @@ def _levenberg_marquardt(
     return theta, accepted, False
 
 
-def _as_target(target: Any, dt: float) -> tuple[np.ndarray, float]:
+def _as_target(target: Any, dt: float) -> tuple[np.ndarray, float, int, Any]:
+    """``(V, dt, record_every, start state or None)`` of an array or a one-neuron HHResult."""
     from hh_brainpy.result import HHResult
 
+    every, start = 1, None
     if isinstance(target, HHResult):
         if target.V is None:
             raise ValueError("the target HHResult has no recorded V")
         V = np.asarray(target.V)
         if V.ndim == 2 and V.shape[1] != 1:
             raise ValueError(f"the target HHResult must hold one neuron, it holds {V.shape[1]}")
+        every = int(target.record_every)
+        if abs(float(target.ts[0])) > 1e-9:
+            gates = [target.m, target.h, target.n]
+            if any(g is None for g in gates):
+                raise ValueError(
+                    f"the target starts at t = {float(target.ts[0]):g} ms, not at 0, and its gates were not "
+                    "recorded, so its initial state is unknown; pass y0=(V, m, h, n) at that time, "
+                    "or record m, h, n too")
+            start = tuple(jnp.asarray(float(x[0, 0])) for x in (target.V, *gates))
         target, dt = V.reshape(-1), target.dt
     arr = np.asarray(target, dtype=float)
     if arr.ndim != 1 or arr.size < 3:
         raise ValueError(f"target must be a 1-D voltage trace of at least 3 samples, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("target must be finite (it contains NaN or infinity)")
-    return arr, float(dt)
+    return arr, float(dt), every, start
 
 
 def _check_windows(windows: Sequence[float]) -> tuple[float, ...]:

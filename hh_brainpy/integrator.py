@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any
+from typing import Any, NamedTuple
 
 import brainpy as bp
 import jax
@@ -36,13 +36,21 @@ import jax.numpy as jnp
 import numpy as np
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.checks import check_dt_for_method, check_duration, check_finite_trace, check_method, check_params
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, membrane_values
+from hh_brainpy.checks import (
+    EXPONENTIAL_METHODS,
+    check_dt_for_method,
+    check_duration,
+    check_finite_trace,
+    check_method,
+    check_params,
+    check_state,
+)
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, HHParams
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 
 __all__ = [
     "dV", "dm", "dh", "dn", "derivative", "dY", "EXPONENTIAL_METHODS", "make_step",
-    "make_integral", "integral", "integrate", "trajectory",
+    "make_integral", "integral", "integrate", "trajectory", "Trajectory",
 ]
 
 
@@ -89,22 +97,12 @@ def dY(
 ) -> Any:
     r"""The whole system on a stacked state: ``Y = [V, m, h, n]`` (axis 0) to ``[dV, dm, dh, dn]``.
 
-    The equations of :func:`dV`, :func:`dm`, :func:`dh` and :func:`dn` (units
-    as there), with the six rates from :func:`hh_brainpy.kinetics.rates`.
+    :func:`hh_brainpy.kinetics.vector_field` with the parameters spelled out
+    as ``bp.odeint`` needs them (units as in :class:`hh_brainpy.HHParams`).
     """
-    V, m, h, n = Y
-    m_a, m_b, h_a, h_b, n_a, n_b = k.rates(V)
-    phi = k.temperature_factor(temperature)
-    return jnp.stack([
-        k.dVdt(V, m, h, n, Iext, gNa, ENa, gK, EK, gL, EL, C),
-        k.gate_derivative(m, m_a, m_b, phi),
-        k.gate_derivative(h, h_a, h_b, phi),
-        k.gate_derivative(n, n_a, n_b, phi),
-    ])
+    return k.vector_field(Y, Iext, HHParams(gNa, ENa, gK, EK, gL, EL, C, temperature))
 
 
-#: Methods that solve each variable's linear part exactly (``bp.odeint``'s exponential Euler).
-EXPONENTIAL_METHODS = frozenset({"exp_auto", "exp_euler", "exp_euler_auto", "exponential_euler"})
 
 
 def make_step(method: str, dt: float) -> Any:
@@ -233,6 +231,21 @@ def _jit_positional(step: Any) -> Any:
 integral = make_integral("rk4", DEFAULT_DT)
 
 
+class Trajectory(NamedTuple):
+    """What :func:`integrate` returns: the time axis and the four states, time first.
+
+    ``ts`` has shape (T,) (ms, ``T = steps + 1``, starting at 0 with the
+    initial state); ``V`` (mV), ``m``, ``h``, ``n`` have shape ``(T, *shape of y0)``.
+    It unpacks as ``ts, V, m, h, n = integrate(...)``.
+    """
+
+    ts: np.ndarray
+    V: np.ndarray
+    m: np.ndarray
+    h: np.ndarray
+    n: np.ndarray
+
+
 def integrate(
     y0: tuple[Any, Any, Any, Any],
     duration: float,
@@ -240,17 +253,20 @@ def integrate(
     dt: float = DEFAULT_DT,
     method: str = "rk4",
     Iext: Any = DEFAULT_IEXT,
-    **params: Any,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    params: HHParams | None = None,
+    **overrides: Any,
+) -> Trajectory:
     """Integrate from ``y0 = (V, m, h, n)`` for ``duration`` ms in one compiled loop.
 
     The same step as :func:`make_integral`, run by ``jax.lax.scan`` under
-    ``jax.jit`` instead of a Python loop; no BrainPy runner is involved.
+    ``jax.jit`` instead of a Python loop; no BrainPy runner is involved.  The
+    parameters enter the compiled loop as data, so new values of the same
+    shape reuse it.
 
     Parameters
     ----------
     y0 : tuple of 4 array_like
-        Initial V (mV) and m, h, n; scalars or arrays of one shape.
+        Initial V (mV, finite) and m, h, n (in [0, 1]); scalars or arrays of one shape.
     duration : float
         Simulated time, ms (a whole number of steps).
     dt : float
@@ -259,34 +275,38 @@ def integrate(
         Integration method.  Default ``'rk4'``.
     Iext : array_like
         Constant external current, uA/cm^2.  Default 10.
-    **params
-        ``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C`` (defaults as
-        :class:`hh_brainpy.HHParams`).
+    params : HHParams, optional
+        The parameters (default :data:`hh_brainpy.DEFAULT_PARAMS`).
+    **overrides
+        ``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``temperature``
+        applied on top of ``params``.
 
     Returns
     -------
-    ts, V, m, h, n : ndarrays
-        ``ts`` of shape (T,) with ``T = steps + 1`` (ms, starting at 0, the
-        initial state); the states of shape ``(T, *shape of y0)``.
+    Trajectory
+        ``(ts, V, m, h, n)``: ``ts`` of shape (T,) with ``T = steps + 1`` (ms,
+        starting at 0, the initial state); the states of shape ``(T, *shape of y0)``.
 
     Raises
     ------
     NonFiniteError
         If a state became NaN or infinite; names the first time and neuron.
     """
-    p = membrane_values(params)
-    check_params({"Iext": Iext, **params})
+    p = HHParams.from_overrides(params, **overrides)
+    y0 = check_state(y0)
+    check_params({"Iext": Iext})
     method = check_method(method)
-    dt = check_dt_for_method(dt, method, **params)
+    dt = check_dt_for_method(dt, method, **p.membrane())
     steps = check_duration(duration, dt)
-    states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), Iext, p, dt, method, steps)
+    states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), jnp.asarray(Iext, dtype=float), p,
+                                 dt, method, steps)
     ts = np.arange(steps + 1) * dt
     V, m, h, n = (np.asarray(x) for x in states)
     check_finite_trace(ts, {"V": V, "m": m, "h": h, "n": n})
-    return ts, V, m, h, n
+    return Trajectory(ts, V, m, h, n)
 
 
-def trajectory(y0: Any, steps: int, Iext: Any, p: Any, *, dt: float, method: str = "rk4") -> tuple[Any, ...]:
+def trajectory(y0: Any, steps: int, Iext: Any, p: HHParams, *, dt: float, method: str = "rk4") -> tuple[Any, ...]:
     """The states after 0, 1, ..., ``steps`` steps, as a pure JAX function (no checks, no jit).
 
     This is :func:`integrate`'s loop, for use inside ``jax.grad``, ``jax.jacfwd``,
@@ -302,9 +322,9 @@ def trajectory(y0: Any, steps: int, Iext: Any, p: Any, *, dt: float, method: str
         Number of steps (static).
     Iext : array
         Constant external current, uA/cm^2.
-    p : tuple
-        ``(gNa, ENa, gK, EK, gL, EL, C, temperature)``, e.g. from
-        :func:`hh_brainpy.params.membrane_values`.
+    p : HHParams
+        The parameters, as data (leaves may be traced); a tuple in
+        :data:`hh_brainpy.params.PARAM_NAMES` order is accepted too.
     dt : float
         Step, ms (static).
     method : str
@@ -316,10 +336,11 @@ def trajectory(y0: Any, steps: int, Iext: Any, p: Any, *, dt: float, method: str
         V, m, h, n of shape ``(steps + 1, *shape of y0)``.
     """
     step = make_step(method, dt)
+    values = p.values() if isinstance(p, HHParams) else tuple(p)
     Y0 = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(y) for y in y0)))
 
     def body(Y: Any, i: Any) -> Any:
-        Y = step(Y, i * dt, Iext, *p)
+        Y = step(Y, i * dt, Iext, *values)
         return Y, Y
 
     _, Ys = jax.lax.scan(body, Y0, jnp.arange(steps))
@@ -328,5 +349,5 @@ def trajectory(y0: Any, steps: int, Iext: Any, p: Any, *, dt: float, method: str
 
 
 @functools.partial(jax.jit, static_argnums=(3, 4, 5))
-def _integrate_compiled(y0: Any, Iext: Any, p: Any, dt: float, method: str, steps: int) -> Any:
+def _integrate_compiled(y0: Any, Iext: Any, p: HHParams, dt: float, method: str, steps: int) -> Any:
     return trajectory(y0, steps, Iext, p, dt=dt, method=method)

@@ -58,9 +58,12 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
+
+from hh_brainpy.params import HHParams
 
 __all__ = [
     "x_over_expm1", "x_over_em1_given_exp", "rates",
@@ -69,7 +72,7 @@ __all__ = [
     "n_alpha", "n_beta", "n_inf", "n_tau",
     "steady_state", "time_constant", "gate_derivative",
     "Q10", "T_REF", "temperature_factor",
-    "I_Na", "I_K", "I_L", "dVdt",
+    "I_Na", "I_K", "I_L", "dVdt", "vector_field",
 ]
 
 ArrayLike = Any
@@ -256,3 +259,34 @@ def dVdt(
     r"""Current balance :math:`dV/dt = (I_{ext} - I_{Na} - I_K - I_L)/C`, in mV/ms."""
     I_ion = I_Na(V, m, h, gNa, ENa) + I_K(V, n, gK, EK) + I_L(V, gL, EL)
     return (Iext - I_ion) / C
+
+
+def vector_field(
+    Y: ArrayLike, Iext: ArrayLike, p: HHParams, rates: Callable[[ArrayLike], tuple] = rates,
+    *, instantaneous_m: bool = False,
+) -> ArrayLike:
+    r"""The whole system on a stacked state: ``Y = [V, m, h, n]`` (axis 0) to ``[dV, dm, dh, dn]``.
+
+    .. math::
+
+        C\,\dot V = I_{ext} - I_{Na} - I_K - I_L, \qquad
+        \dot x = \phi(T)\,[\alpha_x(V)(1-x) - \beta_x(V)\,x], \quad x \in \{m, h, n\},
+
+    in mV/ms and 1/ms, with ``Iext`` in uA/cm^2 and the parameters ``p`` (an
+    :class:`hh_brainpy.HHParams`, passed as data) in the units given there.
+    ``rates(V)`` returns the six rates ``(m_alpha, m_beta, h_alpha, h_beta,
+    n_alpha, n_beta)`` in 1/ms; default :func:`rates`.  This is the one
+    right-hand side that the functional integrator, :class:`hh_brainpy.HH`,
+    the sweeps and the fits all step.  With ``instantaneous_m`` the sodium
+    current uses :math:`m_\infty(V)` and ``dm`` is 0 (Wang & Buzsaki 1996).
+    """
+    V, m, h, n = Y
+    m_a, m_b, h_a, h_b, n_a, n_b = rates(V)
+    phi = temperature_factor(p.temperature)
+    m_used = steady_state(m_a, m_b) if instantaneous_m else m
+    return jnp.stack([
+        dVdt(V, m_used, h, n, Iext, p.gNa, p.ENa, p.gK, p.EK, p.gL, p.EL, p.C),
+        jnp.zeros_like(m) if instantaneous_m else gate_derivative(m, m_a, m_b, phi),
+        gate_derivative(h, h_a, h_b, phi),
+        gate_derivative(n, n_a, n_b, phi),
+    ])

@@ -2,31 +2,40 @@ r"""``HH``: the Hodgkin-Huxley neuron as a BrainPy ``NeuGroup``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import functools
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import brainpy as bp
 import brainpy.math as bm
+import jax
 import jax.numpy as jnp
 import numpy as np
 from brainpy.context import share
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import (
-    check_dt_for_method,
+    EXPONENTIAL_METHODS,
+    SDE_METHODS,
+    NonFiniteError,
+    check_dt,
     check_gate,
     check_method,
     check_params,
     check_size,
+    max_stable_dt,
 )
-from hh_brainpy.integrator import EXPONENTIAL_METHODS
 from hh_brainpy.params import DEFAULT_PARAMS as _D
+from hh_brainpy.params import FIELD_NAMES, HHParams
 
 __all__ = ["HH"]
 
 _RATE_METHODS = ("m_alpha", "m_beta", "h_alpha", "h_beta", "n_alpha", "n_beta")
-_INIT_CHOICES = "'rest', 'zeros', 'random' (with seed) or a dict of V, m, h, n"
+_INIT_CHOICES = ("steady", "rest", "zeros", "random")
+_INIT_TEXT = "'steady', 'rest', 'zeros', 'random' (with seed) or a dict of V, m, h, n"
 
 
 class HH(bp.NeuGroup):
@@ -108,47 +117,108 @@ class HH(bp.NeuGroup):
     .. [1] Hodgkin, A. L. & Huxley, A. F. (1952). J. Physiol. 117:500-544.
     """
 
+    #: Set True in a subclass for instantaneous sodium activation, ``m = m_inf(V)``
+    #: (as in Wang & Buzsaki 1996): the current uses ``m_inf(V)`` and the ``m``
+    #: variable follows it.  See :class:`hh_brainpy.models.WangBuzsakiHH`.
+    instantaneous_m: bool = False
+
     def __init__(
         self,
         size: int | Sequence[int],
-        *,
-        gNa: Any = _D.gNa,
-        ENa: Any = _D.ENa,
-        gK: Any = _D.gK,
-        EK: Any = _D.EK,
-        gL: Any = _D.gL,
-        EL: Any = _D.EL,
-        C: Any = _D.C,
-        temperature: Any = _D.temperature,
-        V_th: Any = _D.V_th,
-        method: str = "rk4",
-        dt: float | None = None,
-        init: str | Mapping[str, Any] = "rest",
-        V_init: float = -65.0,
-        seed: int | None = None,
-        V_range: tuple[float, float] = (-70.0, -60.0),
+        sharding: Any = None,
         keep_size: bool = False,
         mode: bm.Mode | None = None,
         name: str | None = None,
-        sharding: Any = None,
+        method: str | None = None,
+        init_var: bool = True,
+        ENa: Any = _D.ENa,
+        gNa: Any = _D.gNa,
+        EK: Any = _D.EK,
+        gK: Any = _D.gK,
+        EL: Any = _D.EL,
+        gL: Any = _D.gL,
+        V_th: Any = _D.V_th,
+        C: Any = _D.C,
+        V_initializer: Any = None,
+        m_initializer: Any = None,
+        h_initializer: Any = None,
+        n_initializer: Any = None,
+        noise: Any = None,
+        *,
+        temperature: Any = _D.temperature,
+        dt: float | None = None,
+        init: str | Mapping[str, Any] | None = None,
+        V_init: float = -65.0,
+        seed: int | None = None,
+        V_range: tuple[float, float] = (-70.0, -60.0),
+        input_var: bool = True,
+        check_finite: bool = False,
     ) -> None:
         check_size(size)
         raw = {"gNa": gNa, "ENa": ENa, "gK": gK, "EK": EK, "gL": gL, "EL": EL, "C": C,
                "temperature": temperature, "V_th": V_th}
         check_params(raw)
+        method = self._choose_method(method, noise)
         super().__init__(size=size, keep_size=keep_size, mode=mode, name=name,
-                         sharding=sharding, method=check_method(method))
+                         sharding=sharding, method=method)
         for key, value in raw.items():
+            _check_shape(key, value, self.varshape)
             setattr(self, key, self.init_param(value))
         check_params({key: bm.as_numpy(getattr(self, key)) for key in raw})
-        self.dt = None if dt is None else check_dt_for_method(dt, method, **self._stiffness())
-        self._init = self._check_init(init, seed)
+        self.dt = None if dt is None else check_dt(dt)
+        self._initializers = self._check_initializers(
+            init, seed, {"V": V_initializer, "m": m_initializer, "h": h_initializer, "n": n_initializer})
+        self._init = self._initializers.pop("init")
         self.V_init = float(V_init)
         self.seed = seed
         self.V_range = (float(V_range[0]), float(V_range[1]))
-        self.integral = bp.odeint(method=method, f=self.dY if self._stacked else self.derivative, dt=self.dt)
-        self._checked_dt: float | None = self.dt
-        self.reset_state(self.mode)
+        self.input_var = bool(input_var)
+        self.check_finite = bool(check_finite)
+        self.noise = bp.init.noise(noise, self.varshape, num_vars=4)
+        if self.noise is not None:
+            self.integral = bp.sdeint(method=method, f=self.derivative, g=self.noise, dt=self.dt)
+        else:
+            self.integral = bp.odeint(method=method, f=self.dY if self._stacked else self.derivative, dt=self.dt)
+        if init_var:
+            self._reset_when_constructed()
+
+    @staticmethod
+    def _choose_method(method: str | None, noise: Any) -> str:
+        if method is None:  # rk4 for the ODE; with noise, bp.dyn.HH's exp_auto (rk4 has no SDE form)
+            return "exp_auto" if noise is not None else "rk4"
+        method = check_method(method)
+        if noise is not None and method not in SDE_METHODS:
+            raise ValueError(f"noise needs a stochastic method, one of {', '.join(SDE_METHODS)}; got {method!r}")
+        return method
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make a subclass's ``__init__`` set up the state after it has run to its end.
+
+        A subclass whose rates read attributes it sets after
+        ``super().__init__()`` (the usual BrainPy pattern) then works: the
+        steady-state gates are computed once the whole constructor is done.
+        """
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def constructed_then_reset(self: HH, *args: Any, **kw: Any) -> None:
+            init(self, *args, **kw)
+            if type(self).__dict__.get("__init__") is constructed_then_reset or _outermost_init(type(self)) is cls:
+                self._finish_construction()
+
+        cls.__init__ = constructed_then_reset  # type: ignore[method-assign]
+
+    def _reset_when_constructed(self) -> None:
+        self.__dict__["_pending_reset"] = True
+        if _outermost_init(type(self)) is HH:
+            self._finish_construction()
+
+    def _finish_construction(self) -> None:
+        if self.__dict__.pop("_pending_reset", False):
+            self.reset_state(self.mode)
 
     # -- gating kinetics: override these six in a subclass to change the model --------
     def m_alpha(self, V: Any) -> Any:
@@ -201,10 +271,14 @@ class HH(bp.NeuGroup):
 
     def dV(self, V: Any, t: Any, m: Any, h: Any, n: Any, I: Any) -> Any:  # noqa: E741
         """Membrane equation, mV/ms (:func:`hh_brainpy.kinetics.dVdt`)."""
+        if self.instantaneous_m:
+            m = self.m_inf(V)
         return k.dVdt(V, m, h, n, I, self.gNa, self.ENa, self.gK, self.EK, self.gL, self.EL, self.C)
 
     def dm(self, m: Any, t: Any, V: Any) -> Any:
-        """Sodium activation, 1/ms (scaled by the temperature factor)."""
+        """Sodium activation, 1/ms (scaled by the temperature factor; 0 when ``instantaneous_m``)."""
+        if self.instantaneous_m:
+            return jnp.zeros_like(m)
         return k.gate_derivative(m, *self.rates(V)[0:2], k.temperature_factor(self.temperature))
 
     def dh(self, h: Any, t: Any, V: Any) -> Any:
@@ -221,27 +295,49 @@ class HH(bp.NeuGroup):
         return bp.JointEq(self.dV, self.dm, self.dh, self.dn)
 
     def dY(self, Y: Any, t: Any, I: Any) -> Any:  # noqa: E741
-        """The same right-hand side on the stacked state ``Y = [V, m, h, n]`` (axis 0)."""
-        V, m, h, n = Y
-        m_a, m_b, h_a, h_b, n_a, n_b = self.rates(V)
-        phi = k.temperature_factor(self.temperature)
-        return jnp.stack([
-            self.dV(V, t, m, h, n, I),
-            k.gate_derivative(m, m_a, m_b, phi),
-            k.gate_derivative(h, h_a, h_b, phi),
-            k.gate_derivative(n, n_a, n_b, phi),
-        ])
+        """The right-hand side on the stacked state ``Y = [V, m, h, n]`` (:func:`hh_brainpy.kinetics.vector_field`)."""
+        return k.vector_field(Y, I, self.params, self.rates, instantaneous_m=self.instantaneous_m)
+
+    @property
+    def params(self) -> HHParams:
+        """The parameters as one :class:`hh_brainpy.HHParams` (the values the next step uses)."""
+        return HHParams(**{name: _value(self.__dict__[name]) for name in FIELD_NAMES})
+
+    @contextlib.contextmanager
+    def using(self, params: HHParams) -> Iterator[None]:
+        """Within the block, the model's parameters are ``params`` (e.g. the traced arguments of a compiled loop).
+
+        Parameters held in ``bm.Variable`` are left alone: BrainPy passes those
+        into compiled code itself.
+        """
+        saved = {}
+        for name in FIELD_NAMES:
+            if not isinstance(self.__dict__[name], bm.Variable):
+                saved[name] = self.__dict__[name]
+                object.__setattr__(self, name, getattr(params, name))
+        self.__dict__["_outside"] = saved
+        try:
+            yield
+        finally:
+            del self.__dict__["_outside"]
+            for name, value in saved.items():
+                object.__setattr__(self, name, value)
 
     @property
     def _stacked(self) -> bool:
         # dm, dh, dn overridden in a subclass: step them as written, variable by variable.
         own = all(getattr(type(self), name) is getattr(HH, name) for name in ("dm", "dh", "dn"))
-        return own and self.method not in EXPONENTIAL_METHODS
+        return own and self.method not in EXPONENTIAL_METHODS and self.noise is None
 
     # -- state --------------------------------------------------------------------------------
     @staticmethod
-    def _check_init(init: Any, seed: int | None) -> Any:
-        if isinstance(init, Mapping):
+    def _check_initializers(init: Any, seed: int | None, given: dict[str, Any]) -> dict[str, Any]:
+        given = {key: value for key, value in given.items() if value is not None}
+        if init is not None and "V" in given:
+            raise ValueError("give the initial V either as init=... or as V_initializer=..., not both")
+        if init is None:
+            init = "initializers" if "V" in given else "steady"
+        elif isinstance(init, Mapping):
             unknown = set(init) - {"V", "m", "h", "n"}
             if "V" not in init or unknown:
                 raise ValueError(f"init as a dict needs 'V' and may have 'm', 'h', 'n'; got keys {sorted(init)}")
@@ -249,66 +345,137 @@ class HH(bp.NeuGroup):
             for gate in ("m", "h", "n"):
                 if gate in init:
                     check_gate(gate, init[gate])
-            return dict(init)
-        if init not in ("rest", "zeros", "random"):
-            raise ValueError(f"init must be {_INIT_CHOICES}; got {init!r}")
+            init = dict(init)
+        elif not isinstance(init, str) or init not in _INIT_CHOICES:
+            raise ValueError(f"init must be one of {_INIT_TEXT}; got {init!r}")
         if init == "random" and seed is None:
             raise ValueError("init='random' needs an explicit seed (an int), so that runs are reproducible")
-        return init
+        for key, value in given.items():
+            if callable(value):
+                continue
+            if key == "V":
+                check_params({"V_initializer": value})
+            else:
+                check_gate(key, value)
+        return {"init": init, **given}
 
-    def _initial_V(self) -> Any:
+    def _initial_V(self, batch_or_mode: Any) -> Any:
+        if "V" in self._initializers:
+            return self.init_variable(self._initializers["V"], batch_or_mode)
         if isinstance(self._init, dict):
-            return jnp.broadcast_to(jnp.asarray(self._init["V"], dtype=bm.float_), self.varshape)
-        if self._init == "zeros":
-            return jnp.zeros(self.varshape, dtype=bm.float_)
-        if self._init == "random":
+            V0 = jnp.broadcast_to(jnp.asarray(self._init["V"], dtype=bm.float_), self.varshape)
+        elif self._init == "zeros":
+            V0 = jnp.zeros(self.varshape, dtype=bm.float_)
+        elif self._init == "random":
             rng = np.random.default_rng(self.seed)
-            return jnp.asarray(rng.uniform(*self.V_range, size=self.varshape), dtype=bm.float_)
-        return jnp.full(self.varshape, self.V_init, dtype=bm.float_)
+            V0 = jnp.asarray(rng.uniform(*self.V_range, size=self.varshape), dtype=bm.float_)
+        elif self._init == "rest":
+            V0 = jnp.broadcast_to(jnp.asarray(self._resting_V(), dtype=bm.float_), self.varshape)
+        else:
+            V0 = jnp.full(self.varshape, self.V_init, dtype=bm.float_)
+        return self.init_variable(V0, batch_or_mode)
 
-    def _initial_gate(self, gate: str, V: Any) -> Any:
+    def _resting_V(self) -> np.ndarray:
+        """The resting potential at zero current (mV): the zero of the steady-state current, by bisection."""
+        p = self.params
+        lo, hi = np.full(np.shape(p.gL), -120.0), np.full(np.shape(p.gL), 40.0)
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            m, h, n = (np.asarray(getattr(self, f"{x}_inf")(mid)) for x in "mhn")
+            current = np.asarray(k.dVdt(mid, m, h, n, 0.0, p.gNa, p.ENa, p.gK, p.EK, p.gL, p.EL, p.C))
+            lo, hi = np.where(current > 0, mid, lo), np.where(current > 0, hi, mid)
+        return 0.5 * (lo + hi)
+
+    def _initial_gate(self, gate: str, V: Any, batch_or_mode: Any) -> Any:
+        if gate in self._initializers:
+            return self.init_variable(self._initializers[gate], batch_or_mode)
         if isinstance(self._init, dict) and gate in self._init:
-            return jnp.broadcast_to(jnp.asarray(self._init[gate], dtype=bm.float_), self.varshape)
-        if self._init == "zeros":
-            return jnp.zeros(self.varshape, dtype=bm.float_)
-        return getattr(self, f"{gate}_inf")(V)
+            value = jnp.broadcast_to(jnp.asarray(self._init[gate], dtype=bm.float_), self.varshape)
+        elif self._init == "zeros":
+            value = jnp.zeros(self.varshape, dtype=bm.float_)
+        else:
+            return bm.Variable(getattr(self, f"{gate}_inf")(V.value), batch_axis=V.batch_axis)
+        return self.init_variable(value, batch_or_mode)
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
-        """Set V, m, h, n to the initial state chosen by ``init``; clear spikes and input."""
-        V0 = self._initial_V()
-        self.V = self.init_variable(V0, batch_or_mode)
+        """Set V, m, h, n to the initial state chosen by ``init`` (or the initializers); clear spikes and input.
+
+        A variable that already exists with the same shape and dtype gets the
+        new value in place, so loops compiled over it stay valid.
+        """
+        self._assign("V", self._initial_V(batch_or_mode))
         for gate in ("m", "h", "n"):
-            setattr(self, gate, self.init_variable(self._initial_gate(gate, V0), batch_or_mode))
-        self.spike = self.init_variable(partial(bm.zeros, dtype=bool), batch_or_mode)
+            self._assign(gate, self._initial_gate(gate, self.V, batch_or_mode))
+        self._assign("spike", self.init_variable(partial(bm.zeros, dtype=bool), batch_or_mode))
         # strongly typed, as update() writes it: a weak-typed start would make the compiled loop retrace once
-        self.t_last_spike = self.init_variable(partial(bm.full, fill_value=-1e7, dtype=bm.float_), batch_or_mode)
-        self.input = self.init_variable(bp.init.ZeroInit(), batch_or_mode)
+        self._assign("t_last_spike",
+                     self.init_variable(partial(bm.full, fill_value=-1e7, dtype=bm.float_), batch_or_mode))
+        if self.input_var:
+            self._assign("input", self.init_variable(bp.init.ZeroInit(), batch_or_mode))
+
+    def _assign(self, name: str, new: bm.Variable) -> None:
+        old = self.__dict__.get(name)
+        if isinstance(old, bm.Variable) and old.shape == new.shape and old.dtype == new.dtype:
+            old.value = new.value
+        else:
+            object.__setattr__(self, name, new)
+
+    def restart(self, params: HHParams, *, init: Any = "steady", V_init: float = -65.0,
+                seed: int | None = None) -> None:
+        """Give the model new parameters and a new initial state (in place), and reset it to that state."""
+        checked = self._check_initializers(init, seed, {})
+        for name in FIELD_NAMES:
+            _check_shape(name, getattr(params, name), self.varshape)
+            setattr(self, name, self.init_param(getattr(params, name)))
+        self._initializers, self._init = {}, checked["init"]
+        self.V_init, self.seed = float(V_init), seed
+        self.reset_state(self.mode)
 
     # -- dynamics -----------------------------------------------------------------------------
     def _stiffness(self) -> dict[str, Any]:
-        return {key: bm.as_numpy(getattr(self, key)) for key in ("gNa", "gK", "gL", "C", "temperature")}
+        # the model's own values, also inside ``using`` (where the attributes may be traced)
+        stored = {**self.__dict__, **self.__dict__.get("_outside", {})}
+        return {key: bm.as_numpy(_value(stored[key])) for key in ("gNa", "gK", "gL", "C", "temperature")}
+
+    def substeps(self, dt: float) -> int:
+        """Sub-steps of the method inside one step ``dt`` (ms): as many as its stability limit needs.
+
+        With the default parameters rk4 takes 1 sub-step up to 0.05 ms and 2 at
+        BrainPy's default dt = 0.1 ms; exponential Euler 1 up to 0.25 ms.
+        """
+        limit = max_stable_dt(self.method, **self._stiffness())
+        return max(1, math.ceil(check_dt(dt) / limit - 1e-9))
 
     def _step_dt(self) -> Any:
-        if self.dt is not None:
-            return self.dt
-        dt = share.load("dt")
-        if isinstance(dt, (int, float)) and dt != self._checked_dt:
-            check_dt_for_method(dt, self.method, **self._stiffness())
-            self._checked_dt = float(dt)
-        return dt
+        return self.dt if self.dt is not None else share.load("dt")
+
+    def _advance(self, V: Any, t: Any, I: Any, dt: Any) -> tuple[Any, Any, Any, Any]:  # noqa: E741
+        """``(V, m, h, n)`` after ``dt``, in as many sub-steps of the method as it needs."""
+        count = self.substeps(float(dt)) if isinstance(dt, (int, float)) else 1
+        h_dt = dt / count
+
+        def one(j: Any, Y: Any) -> Any:
+            tj = t + j * h_dt
+            if self._stacked:
+                return self.integral(Y, tj, I, h_dt)
+            return jnp.stack(jnp.broadcast_arrays(*self.integral(*Y, tj, I, h_dt)))
+
+        Y = jnp.stack(jnp.broadcast_arrays(V, self.m.value, self.h.value, self.n.value))
+        Y = one(0, Y) if count == 1 else jax.lax.fori_loop(0, count, one, Y)
+        return Y[0], Y[1], Y[2], Y[3]
 
     def update(self, x: Any = None) -> Any:
         """Advance one step of ``dt`` with external current ``x`` (uA/cm^2); return the spikes."""
         t = share.load("t")
         dt = self._step_dt()
-        I = self.input.value if x is None else x + self.input.value  # noqa: E741
+        I = 0.0 if x is None else x  # noqa: E741
+        if self.input_var:
+            I = I + self.input.value  # noqa: E741
         I = self.sum_current_inputs(self.V.value, init=I)  # noqa: E741
         V_old = self.V.value
-        if self._stacked:
-            Y = jnp.stack([V_old, self.m.value, self.h.value, self.n.value])
-            V, m, h, n = self.integral(Y, t, I, dt)
-        else:
-            V, m, h, n = self.integral(V_old, self.m.value, self.h.value, self.n.value, t, I, dt)
+        V, m, h, n = self._advance(V_old, t, I, dt)
+        if self.instantaneous_m:
+            m = self.m_inf(V)
         V = V + self.sum_delta_inputs()
         spike = jnp.logical_and(V_old < self.V_th, V >= self.V_th)
         frac = (self.V_th - V_old) / jnp.where(spike, V - V_old, 1.0)
@@ -318,12 +485,48 @@ class HH(bp.NeuGroup):
         self.h.value = h
         self.n.value = n
         self.spike.value = spike
+        if self.check_finite:
+            jax.debug.callback(_raise_if_not_finite, V, t, self.name)
         return spike
 
     def clear_input(self, *args: Any, **kwargs: Any) -> None:
         """Zero the ``input`` variable after each step (as the legacy ``bp.neurons.HH``)."""
-        self.input.value = bm.zeros_like(self.input.value)
+        if self.input_var:
+            self.input.value = bm.zeros_like(self.input.value)
 
     def return_info(self) -> Any:
         """What projections read from this group: its spikes."""
         return self.spike
+
+
+def _value(x: Any) -> Any:
+    return x.value if isinstance(x, bm.Variable) else x
+
+
+def _check_shape(name: str, value: Any, varshape: tuple[int, ...]) -> None:
+    """A per-neuron parameter must broadcast to the group's shape; say which, and how long it should be."""
+    if callable(value) or isinstance(value, bm.Variable):
+        return
+    shape = np.shape(value)
+    try:
+        if np.broadcast_shapes(shape, varshape) == tuple(varshape):
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"{name} has shape {shape} (length {shape[0] if shape else 1}); this group of "
+                     f"{int(np.prod(varshape))} neurons needs a scalar or shape {tuple(varshape)}")
+
+
+def _outermost_init(cls: type) -> type:
+    """The class whose ``__init__`` an instance of ``cls`` runs first."""
+    return next(c for c in cls.__mro__ if "__init__" in c.__dict__)
+
+
+def _raise_if_not_finite(V: Any, t: Any, name: str) -> None:
+    V = np.asarray(V)
+    if not np.all(np.isfinite(V)):
+        neuron = int(np.argmax(~np.isfinite(V.reshape(-1))))
+        raise NonFiniteError(
+            f"{name}: V became non-finite at t = {float(t):.6g} ms (neuron {neuron}). "
+            "Check the parameters and the input current, or reduce dt."
+        )

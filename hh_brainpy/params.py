@@ -24,23 +24,38 @@ with BrainPy's values and about -65.0 mV with NEURON's; both sets are in
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
+import jax
+import numpy as np
+
 __all__ = [
-    "HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "PARAMETER_SETS",
+    "HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "FIELD_NAMES", "PARAMETER_SETS",
     "parameter_set", "membrane_values", "TESTED_RANGES", "SETTABLE", "split_varied_and_fixed",
+    "TEMPERATURE_RANGE", "check_params", "as_float_array",
 ]
 
 #: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
 DEFAULT_DT = 0.01
 #: Constant external current of the seed protocol (uA/cm^2).
 DEFAULT_IEXT = 10.0
+#: Allowed temperatures, deg C (outside them the q10 extrapolation is meaningless).
+TEMPERATURE_RANGE = (-5.0, 50.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class HHParams:
-    """Membrane parameters of the Hodgkin-Huxley model.
+    """Membrane parameters of the Hodgkin-Huxley model: one frozen JAX pytree.
+
+    Every field is a leaf, so an ``HHParams`` is passed *as data* into
+    compiled code (``jax.jit``, ``jax.lax.scan``, ``jax.grad``, ``jax.vmap``):
+    a loop compiled once runs any parameter values of the same shape, and
+    nothing is baked into it.  Leaves may be scalars or per-neuron arrays.
+    Build one from keyword overrides with :meth:`from_overrides`, which
+    validates names and values; the plain constructor does not validate
+    (JAX calls it with tracers).
 
     Parameters
     ----------
@@ -65,27 +80,52 @@ class HHParams:
         Spike-detection threshold, mV.  Default 20.  Not used by the equations.
     """
 
-    gNa: float = 120.0  # mS/cm^2
-    ENa: float = 50.0  # mV
-    gK: float = 36.0  # mS/cm^2
-    EK: float = -77.0  # mV
-    gL: float = 0.03  # mS/cm^2
-    EL: float = -54.387  # mV
-    C: float = 1.0  # uF/cm^2
-    temperature: float = 6.3  # deg C
-    V_th: float = 20.0  # mV
+    gNa: Any = 120.0  # mS/cm^2
+    ENa: Any = 50.0  # mV
+    gK: Any = 36.0  # mS/cm^2
+    EK: Any = -77.0  # mV
+    gL: Any = 0.03  # mS/cm^2
+    EL: Any = -54.387  # mV
+    C: Any = 1.0  # uF/cm^2
+    temperature: Any = 6.3  # deg C
+    V_th: Any = 20.0  # mV
+
+    @classmethod
+    def from_overrides(cls, base: HHParams | None = None, **overrides: Any) -> HHParams:
+        """``base`` (default :data:`DEFAULT_PARAMS`) with ``overrides`` applied, validated.
+
+        Unknown names raise ``TypeError``; non-finite values, ``C <= 0``,
+        negative conductances and temperatures outside
+        :data:`TEMPERATURE_RANGE` raise ``ValueError`` naming the parameter.
+        Lists become arrays (one value per neuron).
+        """
+        unknown = set(overrides) - set(FIELD_NAMES)
+        if unknown:
+            raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(FIELD_NAMES)}")
+        check_params(overrides)
+        values = {name: (np.asarray(v, dtype=float) if isinstance(v, (list, tuple)) else v)
+                  for name, v in overrides.items()}
+        return dataclasses.replace(base or DEFAULT_PARAMS, **values)
 
     def replace(self, **changes: Any) -> HHParams:
-        """Return a copy with some fields changed (unknown names raise ``TypeError``)."""
-        return dataclasses.replace(self, **changes)
+        """A validated copy with some fields changed (unknown names raise ``TypeError``)."""
+        return HHParams.from_overrides(self, **changes)
 
     def membrane(self) -> dict[str, Any]:
-        """The parameters of the current-balance equation, in ``integral``'s order."""
+        """The parameters of the equations (not ``V_th``), in ``integral``'s order."""
         return {name: getattr(self, name) for name in PARAM_NAMES}
+
+    def values(self) -> tuple[Any, ...]:
+        """``(gNa, ENa, gK, EK, gL, EL, C, temperature)``: the positional parameters of ``integral``."""
+        return tuple(getattr(self, name) for name in PARAM_NAMES)
 
 
 #: The names of the parameters of the equations, in the order ``integral`` takes them.
 PARAM_NAMES = ("gNa", "ENa", "gK", "EK", "gL", "EL", "C", "temperature")
+#: Every field of :class:`HHParams`: the equations' parameters and the spike threshold.
+FIELD_NAMES = (*PARAM_NAMES, "V_th")
+
+jax.tree_util.register_dataclass(HHParams, data_fields=list(FIELD_NAMES), meta_fields=[])
 
 DEFAULT_PARAMS = HHParams()
 
@@ -97,7 +137,7 @@ PARAMETER_SETS: dict[str, tuple[HHParams, str]] = {
         "EL = -54.387 mV; rests near -70.7 mV at Iext = 0.",
     ),
     "hh1952": (
-        DEFAULT_PARAMS.replace(gL=0.3, EL=-54.3),
+        dataclasses.replace(DEFAULT_PARAMS, gL=0.3, EL=-54.3),
         "Hodgkin & Huxley (1952) as shifted to rest at -65 mV, and NEURON's built-in hh.mod "
         "(gnabar 0.12, gkbar 0.036, gl 0.0003 S/cm^2, el -54.3 mV, ena 50, ek -77); rests near -65.0 mV.",
     ),
@@ -117,17 +157,17 @@ def parameter_set(name: str) -> HHParams:
 
     Pass it on with ``**params.membrane()``, e.g. ``simulate(100.0, **parameter_set('hh1952').membrane())``.
     """
-    if name not in PARAMETER_SETS:
+    if not isinstance(name, str) or name not in PARAMETER_SETS:
         raise ValueError(f"unknown parameter set {name!r}; choose one of: {', '.join(PARAMETER_SETS)}")
     return PARAMETER_SETS[name][0]
 
 
-def membrane_values(overrides: dict[str, Any]) -> tuple[Any, ...]:
-    """``(gNa, ENa, gK, EK, gL, EL, C, temperature)`` with ``overrides`` applied; unknown names raise ``TypeError``."""
+def membrane_values(overrides: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``(gNa, ENa, gK, EK, gL, EL, C, temperature)`` with ``overrides`` applied and validated."""
     unknown = set(overrides) - set(PARAM_NAMES)
     if unknown:
         raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(PARAM_NAMES)}")
-    return tuple(overrides.get(name, getattr(DEFAULT_PARAMS, name)) for name in PARAM_NAMES)
+    return HHParams.from_overrides(**overrides).values()
 
 
 #: What a fit or a sweep may vary: the parameters of the equations and the constant current Iext.
@@ -136,6 +176,8 @@ SETTABLE = (*PARAM_NAMES, "Iext")
 
 def split_varied_and_fixed(varied: Any, fixed: Mapping[str, Any] | None, label: str) -> dict[str, Any]:
     """Check the names varied (in ``label``) and held ``fixed``: known, and not both; return ``fixed`` as a dict."""
+    if fixed is not None and not isinstance(fixed, Mapping):
+        raise TypeError(f"fixed must be a dict of parameter values, got {type(fixed).__name__}")
     fixed = dict(fixed or {})
     for group, where in ((varied, label), (fixed, "fixed")):
         unknown = set(group) - set(SETTABLE)
@@ -145,3 +187,39 @@ def split_varied_and_fixed(varied: Any, fixed: Mapping[str, Any] | None, label: 
     if both:
         raise ValueError(f"{sorted(both)} given both in {label} and in fixed")
     return fixed
+
+
+def as_float_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a float ndarray; ``TypeError`` naming ``name`` for bools, strings, None and non-numbers."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}") from exc
+    if arr.dtype == object or np.iscomplexobj(value):
+        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
+    return arr
+
+
+def check_params(params: Mapping[str, Any]) -> None:
+    """Check model parameters: finite; ``C`` > 0; conductances >= 0; temperature in [-5, 50] deg C.
+
+    Callables (BrainPy initializers) are skipped here; :class:`hh_brainpy.HH`
+    checks them once initialised.
+    """
+    for name, value in params.items():
+        if callable(value) and not isinstance(value, (numbers.Number, np.ndarray)):
+            continue
+        arr = as_float_array(value, name)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite, got {value!r}")
+        if name == "C" and np.any(arr <= 0):
+            raise ValueError(f"C (membrane capacitance, uF/cm^2) must be > 0, got {value!r}")
+        if name == "temperature" and np.any((arr < TEMPERATURE_RANGE[0]) | (arr > TEMPERATURE_RANGE[1])):
+            raise ValueError(
+                f"temperature must lie in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}] deg C, got {value!r}"
+            )
+        if name.startswith("g") and np.any(arr < 0):
+            raise ValueError(f"{name} (maximal conductance, mS/cm^2) must be >= 0, got {value!r}")
+

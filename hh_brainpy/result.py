@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib.metadata
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +16,10 @@ import numpy as np
 from hh_brainpy import analysis
 from hh_brainpy import kinetics as k
 
-__all__ = ["HHResult"]
+__all__ = ["HHResult", "check_writable"]
 
 _TRACES = ("V", "m", "h", "n", "spike", "Iext")
+_FORMAT = "hh_brainpy.HHResult/1"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -111,57 +116,109 @@ class HHResult:
         return plot_trace(self, neuron=neuron, axes=axes)
 
     # -- input / output -------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write ``.npz`` (any population) or ``.csv`` (one neuron); the suffix decides."""
+    def _metadata(self) -> dict[str, Any]:
+        return {"format": _FORMAT, "version": _version(), "dt": self.dt, "method": self.method,
+                "record_every": self.record_every,
+                "params": {key: np.asarray(v).tolist() for key, v in self.params.items()}}
+
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``.npz`` (any population) or ``.csv`` (one neuron, plus a ``.json`` sidecar); the suffix decides.
+
+        The CSV's first line is its header (``t_ms,V_mV,m,h,n,spike,Iext_uA_cm2``),
+        so pandas and spreadsheets read it as it is; the run's metadata (dt,
+        method, parameters, version) goes to ``<name>.json`` beside it, and
+        into the ``.npz`` itself.  An existing file is replaced only with
+        ``overwrite=True``; the file is written to a temporary name in the same
+        folder and renamed, so no half-written file is ever left.
+        """
         path = Path(path)
-        if path.suffix == ".csv":
-            return self._save_csv(path)
-        if path.suffix != ".npz":
+        if path.suffix not in (".npz", ".csv"):
             raise ValueError(f"save path must end in .npz or .csv, got {path.name!r}")
+        targets = [path, path.with_suffix(".json")] if path.suffix == ".csv" else [path]
+        check_writable(targets, overwrite)
+        if path.suffix == ".csv":
+            if self.num_neurons != 1:
+                raise ValueError(f"CSV holds one neuron; this result has {self.num_neurons}. Save as .npz")
+            _atomic_write(path, lambda f: self._write_csv(f))
+            _atomic_write(path.with_suffix(".json"), lambda f: f.write(json.dumps(self._metadata(), indent=1).encode()))
+            return path
         arrays = {name: getattr(self, name) for name in _TRACES if getattr(self, name) is not None}
-        params = {key: np.asarray(val) for key, val in self.params.items()}
-        np.savez(path, ts=self.ts, **arrays, **{f"param_{key}": v for key, v in params.items()},
-                 meta=np.array(json.dumps({"dt": self.dt, "method": self.method,
-                                            "record_every": self.record_every})))
+        params = {f"param_{key}": np.asarray(val) for key, val in self.params.items()}
+        _atomic_write(path, lambda f: np.savez(f, ts=self.ts, **arrays, **params,
+                                               meta=np.array(json.dumps(self._metadata()))))
         return path
 
-    def _save_csv(self, path: Path) -> Path:
-        if self.num_neurons != 1:
-            raise ValueError(f"CSV holds one neuron; this result has {self.num_neurons}. Save as .npz")
+    def _write_csv(self, f: Any) -> None:
         cols, names = [self.ts], ["t_ms"]
         for name, unit in (("V", "mV"), ("m", ""), ("h", ""), ("n", ""), ("spike", ""), ("Iext", "uA_cm2")):
             arr = getattr(self, name)
             if arr is not None:
                 cols.append(arr[:, 0].astype(float))
                 names.append(f"{name}_{unit}" if unit else name)
-        meta = {"dt": self.dt, "method": self.method, "record_every": self.record_every,
-                "params": {key: float(np.asarray(v).ravel()[0]) for key, v in self.params.items()}}
-        header = json.dumps(meta) + "\n" + ",".join(names)
-        np.savetxt(path, np.column_stack(cols), delimiter=",", header=header, comments="# ", fmt="%.12g")
-        return path
+        np.savetxt(f, np.column_stack(cols), delimiter=",", header=",".join(names), comments="", fmt="%.12g")
 
     @classmethod
     def load(cls, path: str | Path) -> HHResult:
-        """Read a result written by :meth:`save` (``.npz`` or one-neuron ``.csv``)."""
+        """Read a result written by :meth:`save` (``.npz``, or a one-neuron ``.csv`` with its ``.json``)."""
         path = Path(path)
-        if path.suffix == ".csv":
-            return cls._load_csv(path)
-        with np.load(path) as data:
-            meta = json.loads(str(data["meta"]))
-            params = {key[6:]: data[key][()] for key in data.files if key.startswith("param_")}
-            traces = {name: (data[name] if name in data.files else None) for name in _TRACES}
-            return cls(ts=data["ts"], dt=meta["dt"], method=meta["method"], params=params,
-                       record_every=meta.get("record_every", 1), **traces)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {str(path)!r}")
+        try:
+            if path.suffix == ".csv":
+                return cls._load_csv(path)
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                params = {key[6:]: data[key][()] for key in data.files if key.startswith("param_")}
+                traces = {name: (data[name] if name in data.files else None) for name in _TRACES}
+                return cls(ts=data["ts"], dt=meta["dt"], method=meta["method"], params=params,
+                           record_every=meta.get("record_every", 1), **traces)
+        except (KeyError, ValueError, OSError, json.JSONDecodeError, IndexError) as exc:
+            raise ValueError(f"{str(path)!r} is not a result written by HHResult.save ({exc})") from exc
 
     @classmethod
     def _load_csv(cls, path: Path) -> HHResult:
+        sidecar = path.with_suffix(".json")
+        if not sidecar.is_file():
+            raise ValueError(f"{str(path)!r} has no metadata file {sidecar.name!r} beside it")
+        meta = json.loads(sidecar.read_text())
         with open(path) as f:
-            meta = json.loads(f.readline()[2:])
-            names = f.readline()[2:].strip().split(",")
-        table = np.loadtxt(path, delimiter=",", ndmin=2)
+            names = f.readline().strip().split(",")
+        table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
         cols = {name.split("_")[0]: table[:, i] for i, name in enumerate(names)}
         traces = {name: (cols[name][:, None] if name in cols else None) for name in _TRACES}
         if traces["spike"] is not None:
             traces["spike"] = traces["spike"].astype(bool)
-        return cls(ts=cols["t"], dt=meta["dt"], method=meta["method"], params=meta["params"],
+        params = {key: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for key, v in meta["params"].items()}
+        return cls(ts=cols["t"], dt=meta["dt"], method=meta["method"], params=params,
                    record_every=meta.get("record_every", 1), **traces)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("hh-brainpy")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def check_writable(paths: list[Path], overwrite: bool) -> None:
+    """Refuse to replace existing files unless ``overwrite``; the folder must exist."""
+    for path in paths:
+        if path.is_dir():
+            raise IsADirectoryError(f"{str(path)!r} is a directory; give a file name")
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"the folder of {str(path)!r} does not exist")
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True (or --force) to replace it")
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, then rename it to ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

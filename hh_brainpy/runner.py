@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,9 +16,21 @@ import numpy as np
 from brainpy.context import share
 from tqdm.auto import tqdm
 
-from hh_brainpy.checks import NonFiniteError, check_dt_for_method, check_duration, check_finite_trace
+from hh_brainpy.checks import (
+    NonFiniteError,
+    check_dt,
+    check_dt_for_method,
+    check_duration,
+    check_finite_trace,
+    check_memory,
+    check_method,
+    check_params,
+    check_record_every,
+    check_size,
+    check_window,
+)
 from hh_brainpy.neuron import HH
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, PARAM_NAMES
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, FIELD_NAMES, HHParams
 from hh_brainpy.result import HHResult
 from hh_brainpy.stimulus import Stimulus, as_stimulus
 
@@ -25,8 +39,9 @@ __all__ = ["HHRunner", "simulate", "DEFAULT_MONITORS"]
 #: What a runner records unless told otherwise.
 DEFAULT_MONITORS = ("V", "m", "h", "n", "spike")
 _STATE = ("V", "m", "h", "n")
-_PARAMS = (*PARAM_NAMES, "V_th")
 _CHUNK_BYTES = 64 * 2**20  # recorded values held at once by a chunked run
+_KEEP_RUNNERS = 8  # simulate() keeps this many (model, compiled loop) pairs for reuse
+_RUNNERS: dict[tuple[Any, ...], HHRunner] = {}
 
 
 class HHRunner:
@@ -39,7 +54,7 @@ class HHRunner:
     Iext : float, array or Stimulus
         External current, uA/cm^2: a constant, one value per neuron, or a
         protocol from :mod:`hh_brainpy.stimulus` (step, ramp, array over time).
-        Default 0.
+        Default 10 (the seed protocol, as everywhere in the package).
     monitors : sequence of str
         Variables to record, from ``'V'``, ``'m'``, ``'h'``, ``'n'``,
         ``'spike'``.  Default all five.
@@ -60,37 +75,36 @@ class HHRunner:
         self,
         model: HH,
         *,
-        Iext: Any = 0.0,
+        Iext: Any = DEFAULT_IEXT,
         monitors: Sequence[str] = DEFAULT_MONITORS,
         dt: float | None = None,
         progress_bar: bool = False,
     ) -> None:
         if not isinstance(model, HH):
             raise TypeError(f"model must be an hh_brainpy.HH (or subclass), got {type(model).__name__}")
+        if isinstance(monitors, str) or not all(isinstance(name, str) for name in monitors):
+            raise TypeError(f"monitors must be a sequence of names from {DEFAULT_MONITORS}, got {monitors!r}")
         unknown = set(monitors) - set(DEFAULT_MONITORS)
         if unknown:
             raise ValueError(f"monitors must be among {DEFAULT_MONITORS}, got unknown {sorted(unknown)}")
         if dt is None:
             dt = model.dt if model.dt is not None else DEFAULT_DT
-        elif model.dt is not None and abs(dt - model.dt) > 1e-15:
+        elif model.dt is not None and abs(check_dt(dt) - model.dt) > 1e-15:
             raise ValueError(f"dt = {dt} ms differs from the model's own dt = {model.dt} ms; give one")
         self.dt = check_dt_for_method(dt, model.method, **model._stiffness())
         self.model = model
         self.stimulus: Stimulus = as_stimulus(Iext)
-        self.monitors = tuple(monitors)
-        self._runner = bp.DSRunner(
-            model,
-            monitors=list(self.monitors),
-            inputs=self._apply_input,
-            dt=self.dt,
-            progress_bar=False,
-        )
+        self.monitors = tuple(dict.fromkeys(monitors))
+        self._runner = bp.DSRunner(model, monitors=[], dt=self.dt, progress_bar=False)
         self.progress_bar = progress_bar
-        self._compiled: dict[int, Any] = {}
+        # One compiled loop: parameters, stimulus and state reach it as data, so JAX's own cache
+        # (keyed by shapes, dtypes and the stimulus's kind) is all that is needed.
+        self._loop = bm.jit(self._chunk_loop)
 
-    def _apply_input(self) -> None:
-        current = self.stimulus(share.load("t"))
-        self.model.input.value = self.model.input.value + jnp.broadcast_to(current, self.model.input.shape)
+    def restart(self, Iext: Any) -> None:
+        """Start the next run at t = 0 with the current ``Iext`` (the model's state is not touched)."""
+        self.stimulus = as_stimulus(Iext)
+        self._runner.i0 = 0
 
     def _snapshot(self) -> dict[str, np.ndarray]:
         return {name: np.asarray(bm.as_numpy(getattr(self.model, name).value)) for name in self.monitors}
@@ -109,7 +123,10 @@ class HHRunner:
         the samples to keep are copied out and the rest is dropped, so memory
         grows with the samples kept, not with the steps taken.  Each chunk is
         checked for NaN and infinity, so a run that blows up stops there with
-        an error naming the neuron and the time.
+        an error naming the neuron and the time.  The model's parameters and
+        the stimulus are read at the start of each ``run`` and enter the
+        compiled loop as data: change ``model.gK`` or ``runner.stimulus`` and
+        the next run uses the new values, without compiling again.
 
         Parameters
         ----------
@@ -125,119 +142,125 @@ class HHRunner:
             values (``steps x neurons x monitors x 8 bytes``), rounded to a
             multiple of ``record_every``; the whole run when nothing is monitored.
         """
+        recorded = self.model.params
+        params = self._checked_params(recorded)
+        stimulus = as_stimulus(self.stimulus)
+        plan = self._plan(duration, record_every, window, chunk_steps, stimulus)
+        kept = self._collect(plan, params, stimulus)
+        ts = plan.t_start + np.arange(plan.first, plan.last + 1) * plan.record_every * self.dt
+        return HHResult(
+            ts=ts, dt=self.dt, method=self.model.method, params=_as_numpy(recorded), record_every=record_every,
+            Iext=self._current_at(stimulus, ts) if set(_STATE) <= set(self.monitors) else None,
+            **{name: kept.get(name) for name in (*_STATE, "spike")},
+        )
+
+    def _checked_params(self, params: HHParams) -> HHParams:
+        """The model's parameters ``params``, checked (finite, in range, stable at this dt), as arrays."""
+        check_params({name: np.asarray(bm.as_numpy(getattr(params, name))) for name in FIELD_NAMES})
+        check_dt_for_method(self.dt, self.model.method, **self.model._stiffness())
+        return jax.tree_util.tree_map(lambda x: jnp.asarray(bm.as_jax(x), dtype=bm.float_), params)
+
+    def _plan(self, duration: float, record_every: Any, window: Any, chunk_steps: Any, stimulus: Stimulus) -> _Plan:
+        """Check the run's arguments against each other and the memory; return what to step and keep."""
         dt = self.dt
         steps = check_duration(duration, dt)
-        if self.stimulus.t_end is not None and self._runner.t0 + (self._runner.i0 + steps) * dt > (
-            self.stimulus.t_end + 1e-9
-        ):
-            raise ValueError(
-                f"the current array ends at t = {self.stimulus.t_end} ms, before the run's end; "
-                "give a longer array or a shorter duration"
-            )
-        if isinstance(record_every, bool) or not isinstance(record_every, int) or not 1 <= record_every <= steps:
-            raise ValueError(f"record_every must be an int in [1, {steps}] (the run's steps), got {record_every!r}")
-        if steps % record_every:
-            raise ValueError(
-                f"duration = {duration} ms is {steps} steps, not a multiple of record_every = {record_every}; "
-                f"use e.g. duration = {steps // record_every * record_every * dt:.10g} ms"
-            )
         t_start = self._runner.t0 + self._runner.i0 * dt
-        sample_steps = np.arange(0, steps + 1, record_every)
-        keep = np.ones(sample_steps.size, dtype=bool)
+        if stimulus.t_end is not None and t_start + steps * dt > stimulus.t_end + 1e-9:
+            raise ValueError(
+                f"the current array ends at t = {stimulus.t_end} ms, before the run's end at "
+                f"{t_start + steps * dt:g} ms; give a longer array or a shorter duration"
+            )
+        record_every = check_record_every(record_every, steps, dt)
+        first, last = 0, steps // record_every  # samples kept: indices first..last, sample i after i*k steps
         if window is not None:
-            t0, t1 = (float(w) for w in window)
-            t_end = t_start + steps * dt
-            if not (math.isfinite(t0) and math.isfinite(t1) and t_start - 1e-9 <= t0 < t1 <= t_end + 1e-9):
-                raise ValueError(f"window must satisfy {t_start:g} <= t0 < t1 <= {t_end:g} ms (this run), got {window}")
-            t = t_start + sample_steps * dt
-            keep = (t >= t0 - 1e-9) & (t <= t1 + 1e-9)
-        chunk = self._chunk_steps(chunk_steps, record_every)
+            t0, t1 = check_window(window, t_start, t_start + steps * dt)
+            period = record_every * dt
+            first = max(0, math.ceil((t0 - t_start) / period - 1e-9))
+            last = min(last, math.floor((t1 - t_start) / period + 1e-9))
+        n_neurons = int(np.prod(self.model.varshape))
+        check_memory(max(0, last - first + 1) * n_neurons * len(self.monitors) * 8, "the recorded samples",
+                     "record fewer samples (record_every=..., window=..., fewer monitors or neurons)")
+        return _Plan(steps, record_every, first, last, self._chunk_steps(chunk_steps, record_every),
+                     t_start, n_neurons)
 
-        n_neurons = self.model.input.size
+    def _collect(self, plan: _Plan, params: HHParams, stimulus: Stimulus) -> dict[str, np.ndarray]:
+        """Step the plan chunk by chunk; keep the planned samples (spikes OR-ed between them)."""
         initial = self._snapshot()
-        kept = {name: np.empty((int(keep.sum()), n_neurons), dtype=value.dtype) for name, value in initial.items()}
+        kept = {name: np.empty((max(0, plan.last - plan.first + 1), plan.n_neurons), dtype=value.dtype)
+                for name, value in initial.items()}
         position = 0
-        if keep[0]:
+        if plan.first == 0:
             for name, value in initial.items():
                 kept[name][0] = value.reshape(-1)
             position = 1
-        pending_spikes = np.zeros(n_neurons, dtype=np.int64)  # spikes since the last sample
+        pending = np.zeros(plan.n_neurons, dtype=np.int64)  # spikes since the last sample
         done = 0
-        with tqdm(total=steps, unit="step", disable=not self.progress_bar, desc="hh_brainpy") as bar:
-            while done < steps:
-                n = min(chunk, steps - done)
-                records = self._advance(n)
+        with tqdm(total=plan.steps, unit="step", disable=not self.progress_bar, desc="hh_brainpy") as bar:
+            while done < plan.steps:
+                n = min(plan.chunk, plan.steps - done)
+                records = self._advance(n, params, stimulus)
                 step_ids = done + 1 + np.arange(n)  # row j holds the state after step done + j + 1
-                self._check_chunk(records, t_start + step_ids * dt, t_start + done * dt)
-                ends = np.flatnonzero(step_ids % record_every == 0)
-                mask = keep[step_ids[ends] // record_every]
+                self._check_chunk(records, plan.t_start + step_ids * self.dt, plan.t_start + done * self.dt)
+                ends = np.flatnonzero(step_ids % plan.record_every == 0)
+                index = step_ids[ends] // plan.record_every
+                mask = (index >= plan.first) & (index <= plan.last)
                 for name, values in records.items():
                     if name == "spike":
-                        counts = np.concatenate([np.zeros((1, n_neurons), np.int64), np.cumsum(values, axis=0)])
-                        at_ends = counts[ends + 1]
-                        blocks = np.diff(at_ends, axis=0, prepend=np.zeros((1, n_neurons), np.int64))
-                        if ends.size:
-                            blocks[0] += pending_spikes
-                        sample = blocks > 0
-                        last = ends[-1] + 1 if ends.size else 0
-                        pending_spikes = (pending_spikes if not ends.size else 0) + counts[n] - counts[last]
+                        sample, pending = _or_spikes(values, ends, pending)
                     else:
                         sample = values[ends]
                     kept[name][position:position + int(mask.sum())] = sample[mask]
                 position += int(mask.sum())
                 done += n
                 bar.update(n)
-        ts = t_start + sample_steps[keep] * dt
-        return HHResult(
-            ts=ts, dt=dt, method=self.model.method, params=self._params(), record_every=record_every,
-            Iext=self._current_at(ts) if set(_STATE) <= set(self.monitors) else None,
-            **{name: kept.get(name) for name in (*_STATE, "spike")},
-        )
+        return kept
 
-    def _advance(self, n: int) -> dict[str, np.ndarray]:
+    def _advance(self, n: int, params: HHParams, stimulus: Stimulus) -> dict[str, np.ndarray]:
         """Run ``n`` steps; return the monitored values after each, shape ``(n, neurons)``.
 
-        The loop is compiled once per chunk length and kept, so a second run of
-        the same length (or the next chunk of a long run) starts at once.
-        ``DSRunner.run`` traces and compiles anew on every call (about 0.5 to
-        1 s, and some memory that is not returned).  The loop does what
-        ``DSRunner`` does in a step: set the shared t, i and dt, apply the
-        input, update the model, read the monitors, clear the input.
+        The loop is compiled once per chunk length, dtype and kind of stimulus,
+        and kept: the parameters, the stimulus's numbers and the state are its
+        arguments.  It does what ``DSRunner`` does in a step: set the shared t,
+        i and dt, apply the input, update the model, read the monitors, clear
+        the input.  (``DSRunner.run`` traces and compiles anew on every call.)
         """
-        if n not in self._compiled:
-            self._compiled[n] = bm.jit(self._chunk_loop)
         i0 = self._runner.i0
-        records = self._compiled[n](jnp.arange(i0, i0 + n))
+        records = self._loop(params, stimulus, jnp.arange(i0, i0 + n))
         self._runner.i0 = i0 + n
         return {name: np.asarray(records[name]).reshape(n, -1) for name in self.monitors}
 
-    def _chunk_loop(self, indices: Any) -> dict[str, Any]:
+    def _chunk_loop(self, params: HHParams, stimulus: Stimulus, indices: Any) -> dict[str, Any]:
+        model = self.model
+
         def body(i: Any) -> dict[str, Any]:
-            share.save(t=self._runner.t0 + i * self.dt, i=i, dt=self.dt)
-            self._apply_input()
-            self.model.update()
-            values = {name: getattr(self.model, name).value for name in self.monitors}
-            self.model.clear_input()
+            t = self._runner.t0 + i * self.dt
+            share.save(t=t, i=i, dt=self.dt)
+            current = jnp.broadcast_to(stimulus(t), model.varshape)
+            model.update(current)
+            values = {name: getattr(model, name).value for name in self.monitors}
+            model.clear_input()
             return values
 
-        return bm.for_loop(body, indices)
+        with model.using(params):
+            return bm.for_loop(body, indices)
 
     def _chunk_steps(self, chunk_steps: int | None, record_every: int) -> int:
         if chunk_steps is None:
             if not self.monitors:  # nothing recorded: one chunk, whatever the length
                 return 2**62
-            per_step = self.model.input.size * len(self.monitors) * 8
+            per_step = int(np.prod(self.model.varshape)) * len(self.monitors) * 8
             chunk_steps = max(1, _CHUNK_BYTES // per_step)
             return max(record_every, chunk_steps // record_every * record_every)
-        if isinstance(chunk_steps, bool) or not isinstance(chunk_steps, int) or chunk_steps < 1:
+        bad_type = isinstance(chunk_steps, (bool, np.bool_)) or not isinstance(chunk_steps, numbers.Integral)
+        if bad_type or chunk_steps < 1:
             raise ValueError(f"chunk_steps must be an int >= 1, got {chunk_steps!r}")
-        return chunk_steps
+        return int(chunk_steps)
 
     def _check_chunk(self, records: dict[str, np.ndarray], ts: np.ndarray, t_from: float) -> None:
         """Stop at the first non-finite value: at its step if recorded, else within this chunk."""
         check_finite_trace(ts, {name: records[name] for name in _STATE if name in records})
         for name in _STATE:
-            value = self._snapshot_state(name)[0]
+            value = np.asarray(bm.as_numpy(getattr(self.model, name).value)).reshape(-1)
             if not np.all(np.isfinite(value)):
                 neuron = int(np.argmax(~np.isfinite(value)))
                 raise NonFiniteError(
@@ -245,21 +268,49 @@ class HHRunner:
                     "record V to get the exact step. Check the parameters and the input current, or reduce dt."
                 )
 
-    def _snapshot_state(self, name: str) -> np.ndarray:
-        return np.asarray(bm.as_numpy(getattr(self.model, name).value)).reshape(1, -1)
-
-    def _current_at(self, ts: np.ndarray) -> np.ndarray | None:
+    def _current_at(self, stimulus: Stimulus, ts: np.ndarray) -> np.ndarray | None:
         if self.model.current_inputs:
             return None  # synaptic currents are not recorded, so dV/dt cannot be rebuilt
-        values = np.asarray(jax.vmap(self.stimulus)(jnp.asarray(ts))).reshape(ts.size, -1)
-        return np.broadcast_to(values, (ts.size, self.model.input.size)).copy()
+        values = np.asarray(_evaluate(stimulus, jnp.asarray(ts))).reshape(ts.size, -1)
+        return np.broadcast_to(values, (ts.size, int(np.prod(self.model.varshape)))).copy()
 
-    def _params(self) -> dict[str, Any]:
-        out = {}
-        for name in _PARAMS:
-            value = np.asarray(bm.as_numpy(getattr(self.model, name)))
-            out[name] = float(value) if value.ndim == 0 else value.reshape(-1)
-        return out
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """What a run steps and keeps: its steps, the samples kept (``first..last``, every ``record_every``), the chunk."""
+
+    steps: int
+    record_every: int
+    first: int
+    last: int
+    chunk: int
+    t_start: float
+    n_neurons: int
+
+
+def _or_spikes(values: np.ndarray, ends: np.ndarray, pending: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spikes OR-ed over the steps up to each sample ``ends``; the count left after the last one."""
+    n, n_neurons = values.shape
+    counts = np.concatenate([np.zeros((1, n_neurons), np.int64), np.cumsum(values, axis=0)])
+    blocks = np.diff(counts[ends + 1], axis=0, prepend=np.zeros((1, n_neurons), np.int64))
+    if ends.size:
+        blocks[0] += pending
+    last = ends[-1] + 1 if ends.size else 0
+    pending = (pending if not ends.size else 0) + counts[n] - counts[last]
+    return blocks > 0, pending
+
+
+@jax.jit
+def _evaluate(stimulus: Stimulus, ts: Any) -> Any:
+    return jax.vmap(stimulus)(ts)
+
+
+def _as_numpy(params: HHParams) -> dict[str, Any]:
+    out = {}
+    for name in FIELD_NAMES:
+        value = np.asarray(bm.as_numpy(getattr(params, name)), dtype=float)
+        out[name] = float(value) if value.ndim == 0 else value.reshape(-1)
+    return out
 
 
 def simulate(
@@ -268,7 +319,7 @@ def simulate(
     dt: float = DEFAULT_DT,
     Iext: Any = DEFAULT_IEXT,
     method: str = "rk4",
-    init: str | Mapping[str, Any] = "rest",
+    init: str | Mapping[str, Any] = "steady",
     V_init: float = -65.0,
     size: int = 1,
     seed: int | None = None,
@@ -291,10 +342,12 @@ def simulate(
     method : str
         Integration method.  Default ``'rk4'``.
     init : str or dict
-        ``'rest'`` (V = ``V_init``, gates at steady state), ``'zeros'``
-        (V = m = h = n = 0), ``'random'`` (needs ``seed``) or a dict of V, m, h, n.
+        ``'steady'`` (V = ``V_init``, gates at their steady state for that V;
+        the default), ``'rest'`` (the resting state at zero current: -70.7 mV
+        with the default parameters), ``'zeros'`` (V = m = h = n = 0),
+        ``'random'`` (needs ``seed``) or a dict of V, m, h, n.
     V_init : float
-        Initial V for ``init='rest'``, mV.  Default -65.
+        Initial V for ``init='steady'``, mV.  Default -65.
     size : int
         Number of neurons.  Default 1.
     seed : int, optional
@@ -307,12 +360,19 @@ def simulate(
         Keep every ``record_every``-th step and/or only samples in ``window``
         (ms); see :meth:`HHRunner.run`.
     **params
-        Model parameters (``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``V_th``).
+        Model parameters (``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``,
+        ``temperature``, ``V_th``): scalars, or one value per neuron (arrays or lists).
 
     Returns
     -------
     HHResult
         Traces of shape ``(steps + 1, size)`` on ``ts = arange(steps + 1) * dt``.
+
+    Notes
+    -----
+    The model and its compiled loop are kept for the next call with the same
+    size, method, dt and monitors; parameters, current and initial state are
+    data, so that call compiles nothing.
 
     Examples
     --------
@@ -321,9 +381,19 @@ def simulate(
     >>> [round(float(t), 2) for t in res.spike_times(0.0)[0][:2]]
     [2.09, 16.46]
     """
-    unknown = set(params) - set(_PARAMS)
-    if unknown:
-        raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(_PARAMS)}")
-    model = HH(size, method=method, dt=dt, init=init, V_init=V_init, seed=seed, **params)
-    return HHRunner(model, Iext=Iext, monitors=monitors, dt=dt, progress_bar=progress_bar).run(
-        duration, record_every=record_every, window=window)
+    p = HHParams.from_overrides(**params)
+    key = (check_size(size) if isinstance(size, tuple) else (check_size(size),), check_method(method), check_dt(dt),
+           tuple(monitors) if not isinstance(monitors, str) else monitors, bool(jax.config.jax_enable_x64))
+    runner = _RUNNERS.pop(key, None)
+    if runner is None:
+        model = HH(size, method=method, dt=dt, init=init, V_init=V_init, seed=seed, **dataclasses.asdict(p))
+        runner = HHRunner(model, Iext=Iext, monitors=monitors, dt=dt, progress_bar=progress_bar)
+    else:  # the same shapes, method and dt: reuse the model and its compiled loop with new data
+        runner.model.restart(p, init=init, V_init=V_init, seed=seed)
+        runner.restart(Iext)
+        runner.progress_bar = progress_bar
+    result = runner.run(duration, record_every=record_every, window=window)
+    _RUNNERS[key] = runner
+    while len(_RUNNERS) > _KEEP_RUNNERS:
+        _RUNNERS.pop(next(iter(_RUNNERS)))
+    return result

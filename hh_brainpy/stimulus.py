@@ -8,9 +8,12 @@ runners do with their inputs.  Values may be scalars or per-neuron arrays.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import math
+import numbers
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -23,80 +26,121 @@ __all__ = ["Stimulus", "constant", "step", "ramp", "from_array", "as_stimulus"]
 class Stimulus:
     """A current protocol: ``stimulus(t)`` gives Iext (uA/cm^2) at time t (ms).
 
+    A ``Stimulus`` is a JAX pytree whose leaves are its numbers (``data``):
+    compiled loops take it as an argument, so a new protocol of the same kind
+    and shapes runs in the loop already compiled, and never a stale one.
+
     Attributes
     ----------
     fn : callable
-        ``fn(t) -> Iext``, jit-safe.
+        ``fn(t, **data) -> Iext``, jit-safe.  The builders below use
+        module-level functions, so two protocols of one kind share a compiled loop.
     description : str
         Human-readable summary, used in plots and ``repr``.
     t_end : float or None
         Last time (ms) the protocol defines; ``None`` for all times.
+    data : dict of arrays
+        The protocol's numbers (amplitudes, times, samples), passed to ``fn``.
     """
 
-    fn: Callable[[Any], Any]
+    fn: Callable[..., Any]
     description: str
     t_end: float | None = None
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __call__(self, t: Any) -> Any:
         """Return Iext (uA/cm^2) at time ``t`` (ms)."""
-        return self.fn(t)
+        return self.fn(t, **self.data)
 
     def __repr__(self) -> str:
         return f"Stimulus({self.description})"
 
 
+def _flatten(stim: Stimulus) -> tuple[tuple[Any], tuple[Any, tuple[str, ...]]]:
+    keys = tuple(sorted(stim.data))
+    return (tuple(stim.data[key] for key in keys),), (stim.fn, keys)
+
+
+def _unflatten(aux: tuple[Any, tuple[str, ...]], children: tuple[Any]) -> Stimulus:
+    fn, keys = aux
+    return Stimulus(fn, "(traced)", None, dict(zip(keys, children[0], strict=True)))
+
+
+jax.tree_util.register_pytree_node(Stimulus, _flatten, _unflatten)
+
+
 def _value(name: str, value: Any) -> Any:
     check_params({name: value})
-    return jnp.asarray(value, dtype=float) if np.ndim(value) else float(value)
+    return jnp.asarray(value, dtype=float)
+
+
+def _time(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite time in ms, got {value!r}")
+    return float(value)
+
+
+def _constant(t: Any, amplitude: Any) -> Any:
+    return amplitude + 0.0 * t
+
+
+def _step(t: Any, amplitude: Any, baseline: Any, start: Any, stop: Any) -> Any:
+    return jnp.where((t >= start) & (t < stop), amplitude, baseline)
+
+
+def _ramp(t: Any, start_value: Any, end_value: Any, start: Any, stop: Any) -> Any:
+    frac = jnp.clip((t - start) / (stop - start), 0.0, 1.0)
+    return start_value + (end_value - start_value) * frac
+
+
+def _sampled(t: Any, values: Any, t0: Any, dt: Any) -> Any:
+    i = jnp.clip(jnp.floor((t - t0) / dt + 1e-6).astype(jnp.int32), 0, values.shape[0] - 1)
+    return values[i]
 
 
 def constant(amplitude: Any) -> Stimulus:
     """A constant current ``amplitude`` (uA/cm^2; scalar or one per neuron)."""
-    a = _value("Iext", amplitude)
-    return Stimulus(lambda t: a + 0.0 * t, f"constant {amplitude} uA/cm^2")
+    return Stimulus(_constant, f"constant {amplitude} uA/cm^2", data={"amplitude": _value("Iext", amplitude)})
+
+
+def _interval(start: Any, stop: Any, kind: str) -> tuple[float, float]:
+    start, stop = _time("start", start), _time("stop", stop)
+    if stop <= start:
+        raise ValueError(f"{kind} needs stop > start (ms), got start={start}, stop={stop}")
+    return start, stop
 
 
 def step(amplitude: Any, start: float, stop: float, baseline: Any = 0.0) -> Stimulus:
     """``amplitude`` for ``start <= t < stop`` (ms), ``baseline`` otherwise (uA/cm^2)."""
-    a, b = _value("amplitude", amplitude), _value("baseline", baseline)
-    check_params({"start": start, "stop": stop})
-    if stop <= start:
-        raise ValueError(f"step needs stop > start, got start={start}, stop={stop}")
+    start, stop = _interval(start, stop, "step")
     return Stimulus(
-        lambda t: jnp.where((t >= start) & (t < stop), a, b),
-        f"step {amplitude} uA/cm^2 from {start} to {stop} ms (baseline {baseline})",
+        _step, f"step {amplitude} uA/cm^2 from {start} to {stop} ms (baseline {baseline})",
+        data={"amplitude": _value("amplitude", amplitude), "baseline": _value("baseline", baseline),
+              "start": jnp.asarray(start), "stop": jnp.asarray(stop)},
     )
 
 
 def ramp(start_value: Any, end_value: Any, start: float, stop: float) -> Stimulus:
     """Linear ramp from ``start_value`` at ``start`` to ``end_value`` at ``stop`` (ms), held outside."""
-    a, b = _value("start_value", start_value), _value("end_value", end_value)
-    check_params({"start": start, "stop": stop})
-    if stop <= start:
-        raise ValueError(f"ramp needs stop > start, got start={start}, stop={stop}")
-
-    def fn(t: Any) -> Any:
-        frac = jnp.clip((t - start) / (stop - start), 0.0, 1.0)
-        return a + (b - a) * frac
-
-    return Stimulus(fn, f"ramp {start_value} -> {end_value} uA/cm^2 over {start}-{stop} ms")
+    start, stop = _interval(start, stop, "ramp")
+    return Stimulus(
+        _ramp, f"ramp {start_value} -> {end_value} uA/cm^2 over {start}-{stop} ms",
+        data={"start_value": _value("start_value", start_value), "end_value": _value("end_value", end_value),
+              "start": jnp.asarray(start), "stop": jnp.asarray(stop)},
+    )
 
 
 def from_array(values: Any, dt: float, t0: float = 0.0) -> Stimulus:
     """Sampled current: ``values[i]`` (shape ``(T,)`` or ``(T, N)``) holds on ``[t0 + i dt, t0 + (i+1) dt)``."""
     dt = check_dt(dt)
-    arr = np.asarray(values, dtype=float)
+    t0 = _time("t0", t0)
+    arr = np.asarray(values, dtype=float) if not isinstance(values, (str, bytes)) else np.asarray([])
     if arr.ndim == 0 or arr.shape[0] < 1:
         raise ValueError("from_array needs values with a leading time axis of length >= 1")
     check_params({"Iext": arr})
-    data = jnp.asarray(arr)
     n = arr.shape[0]
-
-    def fn(t: Any) -> Any:
-        i = jnp.clip(jnp.floor((t - t0) / dt + 1e-6).astype(jnp.int32), 0, n - 1)
-        return data[i]
-
-    return Stimulus(fn, f"array of {n} samples at dt = {dt} ms", t_end=t0 + n * dt)
+    return Stimulus(_sampled, f"array of {n} samples at dt = {dt} ms", t_end=t0 + n * dt,
+                    data={"values": jnp.asarray(arr), "t0": jnp.asarray(t0), "dt": jnp.asarray(dt)})
 
 
 def as_stimulus(Iext: Any) -> Stimulus:

@@ -46,7 +46,7 @@ def rhs(t: float, y: np.ndarray, iext: float, gna: float = GNA, gk: float = GK,
             q * (an * (1 - n) - bn * n)]
 
 
-def rest_state(v: float = -65.0) -> tuple[float, float, float, float]:
+def steady_state_at(v: float = -65.0) -> tuple[float, float, float, float]:
     """V with each gate at its steady state alpha / (alpha + beta)."""
     am, bm, ah, bh, an, bn = rates(v)
     return v, am / (am + bm), ah / (ah + bh), an / (an + bn)

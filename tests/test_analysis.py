@@ -16,7 +16,7 @@ def exact_samples(dt=0.01, t_end=100.0):
         return y[0]
 
     crossing.direction = 1.0
-    sol = solve_ivp(ref.rhs, (0, t_end), ref.rest_state(), method="DOP853", rtol=1e-12, atol=1e-12,
+    sol = solve_ivp(ref.rhs, (0, t_end), ref.steady_state_at(), method="DOP853", rtol=1e-12, atol=1e-12,
                     dense_output=True, events=crossing, args=(10.0,))
     ts = np.arange(int(round(t_end / dt)) + 1) * dt
     y = sol.sol(ts)

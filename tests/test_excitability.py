@@ -13,7 +13,7 @@ from tests import reference as ref
 
 def reference_spikes_after(iext, t_end=300.0, transient=100.0):
     """Number of 0 mV crossings after the transient, from rest, by the scipy reference."""
-    spikes = ref.solve(ref.rest_state(), t_end, iext=iext)["spikes"]
+    spikes = ref.solve(ref.steady_state_at(), t_end, iext=iext)["spikes"]
     return int(np.sum(spikes > transient))
 
 

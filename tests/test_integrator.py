@@ -31,10 +31,10 @@ def loop_spike_times(y):
     return analysis.spike_times(ts, y[:, 0], 0.0, dVdt)
 
 
-@pytest.mark.parametrize(("start", "first_spike"), [("zeros", 13.36), ("rest", 2.09)])
+@pytest.mark.parametrize(("start", "first_spike"), [("zeros", 13.36), ("steady", 2.09)])
 def test_user_loop_matches_reference_spike_times_float64(start, first_spike):
     """Issue 2: the document's loop gives the reference's 7 spike times within 3e-5 ms (float64)."""
-    y0 = (0.0, 0.0, 0.0, 0.0) if start == "zeros" else ref.rest_state()
+    y0 = (0.0, 0.0, 0.0, 0.0) if start == "zeros" else ref.steady_state_at()
     expected = ref.solve(y0, 100.0)["spikes"]
     times = loop_spike_times(run_user_loop(*y0))
     assert expected[0] == pytest.approx(first_spike, abs=0.01)
@@ -80,7 +80,7 @@ def test_integrate_matches_the_python_loop():
 
 def test_rk4_converges_with_order_four():
     """Sub-threshold (Iext = 2, 5 ms from rest): log error vs log dt has slope 4 +- 0.5."""
-    y0 = ref.rest_state()
+    y0 = ref.steady_state_at()
     from scipy.integrate import solve_ivp
 
     tight = solve_ivp(ref.rhs, (0, 5.0), y0, method="DOP853", rtol=1e-13, atol=1e-13, args=(2.0,))
@@ -94,7 +94,7 @@ def test_rk4_converges_with_order_four():
 @pytest.mark.parametrize("method", ["euler", "rk2", "rk3", "rk4", "exp_auto"])
 def test_every_method_converges_to_the_reference_spike_times(method):
     """Each method at a small step reproduces the first reference spike to within 0.02 ms."""
-    y0 = ref.rest_state()
+    y0 = ref.steady_state_at()
     expected = ref.solve(y0, 100.0)["spikes"]
     ts, V, *_ = hb.integrate(y0, 20.0, dt=0.005, method=method)
     assert analysis.spike_times(ts, V, 0.0)[0] == pytest.approx(expected[0], abs=0.02)
@@ -118,7 +118,7 @@ def test_rk4_really_breaks_down_beyond_the_limit_it_refuses():
 
     def worst(dt):
         raw = bp.odeint(hb.derivative, method="rk4", dt=dt)
-        y = np.array(ref.rest_state())
+        y = np.array(ref.steady_state_at())
         top_m, top_V = 0.0, -100.0
         for i in range(int(5.0 / dt)):
             y = np.array([float(x) for x in raw(*y, i * dt, 50.0)])

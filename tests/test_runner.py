@@ -13,10 +13,10 @@ import hh_brainpy as hb
 from hh_brainpy import stimulus
 from tests import reference as ref
 
-STARTS = {"rest": ref.rest_state(), "zeros": (0.0, 0.0, 0.0, 0.0)}
+STARTS = {"steady": ref.steady_state_at(), "zeros": (0.0, 0.0, 0.0, 0.0)}
 
 
-@pytest.mark.parametrize("init", ["rest", "zeros"])
+@pytest.mark.parametrize("init", ["steady", "zeros"])
 def test_simulate_matches_reference_spike_times_float64(init):
     """Issue 2: HH + runner at rk4, dt = 0.01: 0 mV crossings within 3e-5 ms of the reference."""
     expected = ref.solve(STARTS[init], 100.0)["spikes"]
@@ -25,7 +25,7 @@ def test_simulate_matches_reference_spike_times_float64(init):
     np.testing.assert_allclose(times, expected, atol=3e-5, rtol=0)
 
 
-@pytest.mark.parametrize("init", ["rest", "zeros"])
+@pytest.mark.parametrize("init", ["steady", "zeros"])
 def test_simulate_matches_reference_spike_times_float32(init, float32):
     """Issue 2: the same in float32, within 2.5e-4 ms."""
     res = hb.simulate(100.0, init=init)

@@ -8,18 +8,21 @@ import subprocess
 import sys
 import textwrap
 
+import jaxlib
 import numpy as np
 import pytest
 
 import hh_brainpy as hb
 from tests import reference as ref
 
+_JAXLIB = tuple(int(x) for x in jaxlib.__version__.split(".")[:2])
+
 
 def test_an_fi_sweep_counts_the_reference_spikes():
     currents = [0.0, 3.0, 6.0, 10.0, 20.0]
     res = hb.sweep({"Iext": currents}, 60.0)
     assert res.shape == (5,)
-    expected = [len(ref.solve(ref.rest_state(), 60.0, iext=I)["spikes"]) for I in currents]
+    expected = [len(ref.solve(ref.steady_state_at(), 60.0, iext=I)["spikes"]) for I in currents]
     assert res.spike_count.tolist() == expected
     np.testing.assert_allclose(res.rate, np.array(expected) / 0.060)
 
@@ -40,7 +43,7 @@ def test_a_two_parameter_grid_is_labelled_and_matches_single_runs():
 def test_the_transient_is_not_counted():
     whole = hb.sweep({"Iext": [10.0]}, 50.0)
     late = hb.sweep({"Iext": [10.0]}, 50.0, transient=10.0)
-    first = ref.solve(ref.rest_state(), 50.0)["spikes"]
+    first = ref.solve(ref.steady_state_at(), 50.0)["spikes"]
     assert whole.spike_count[0] == len(first)
     assert late.spike_count[0] == np.sum(first >= 10.0)
     assert late.rate[0] == pytest.approx(late.spike_count[0] / 0.040)
@@ -88,6 +91,15 @@ _SCRIPT = textwrap.dedent(
 
 
 def test_four_devices_give_the_same_result_as_one():
+    """Sharding over 4 host devices changes no spike and no more than rounding in V.
+
+    What is guaranteed depends on the stack.  On jaxlib 0.10 (Python 3.11) the
+    traces are bitwise identical.  On jaxlib 0.12 (Python 3.12+) XLA compiles
+    the per-device loop (4 rows each) and the one-device loop (16 rows)
+    differently, and a few operations round differently in the last bit (about
+    1 ulp, 5e-13 mV in float64, measured); the spike counts are still identical.
+    So: equal counts always, V bitwise on jaxlib < 0.11 and within 1e-10 mV otherwise.
+    """
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
     proc = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, env=env, timeout=300,
                           check=False)
@@ -95,9 +107,13 @@ def test_four_devices_give_the_same_result_as_one():
     out = json.loads(proc.stdout)
     assert out["n_devices"] == 4 and out["all"]["n"] == 4 and out["one"]["n"] == 1
     assert out["all"]["count"] == out["one"]["count"]
-    np.testing.assert_array_equal(np.array(out["all"]["V"]), np.array(out["one"]["V"]))
+    many, one = np.array(out["all"]["V"]), np.array(out["one"]["V"])
+    if _JAXLIB < (0, 11):
+        np.testing.assert_array_equal(many, one)
+    else:
+        np.testing.assert_allclose(many, one, rtol=0, atol=1e-10)
     # and the same as this process, which has one device
     here = hb.sweep({"Iext": np.linspace(0.0, 20.0, 7), "gK": [30.0, 36.0]}, 30.0, record_every=10)
     assert here.n_devices == 1
     assert here.spike_count.tolist() == out["one"]["count"]
-    np.testing.assert_allclose(here.V, np.array(out["one"]["V"]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(here.V, one, rtol=0, atol=1e-10)

@@ -38,14 +38,14 @@ def test_warmer_neurons_have_faster_gates_but_the_same_steady_states():
 
 @pytest.mark.parametrize("celsius", [15.0, 22.0])  # at Iext = 10 the model stops firing near 25 deg C
 def test_spike_times_at_higher_temperature_match_the_reference(celsius):
-    ref_spikes = ref.solve(ref.rest_state(), 50.0, celsius=celsius)["spikes"]
+    ref_spikes = ref.solve(ref.steady_state_at(), 50.0, celsius=celsius)["spikes"]
     ours = hb.simulate(50.0, temperature=celsius).spike_times(0.0)[0]
     assert len(ours) == len(ref_spikes) > 5
     assert np.max(np.abs(ours - ref_spikes)) < 1e-4
 
 
 def test_hh_group_and_integrate_take_the_temperature_too():
-    ts, V, *_ = hb.integrate(ref.rest_state(), 30.0, temperature=20.0)
+    ts, V, *_ = hb.integrate(ref.steady_state_at(), 30.0, temperature=20.0)
     res = hb.HHRunner(hb.HH(1, temperature=20.0), Iext=10.0).run(30.0)
     np.testing.assert_allclose(res.V[:, 0], V, atol=1e-9)
 
@@ -72,7 +72,7 @@ def test_warm_neurons_just_beyond_the_gate_limit_do_break_down(method):
     p = membrane_values({"temperature": 37.0})
     broke = False
     for Iext in (0.0, 10.0, 50.0):
-        for y0 in (ref.rest_state(), (0.0, 0.0, 0.0, 0.0)):
+        for y0 in (ref.steady_state_at(), (0.0, 0.0, 0.0, 0.0)):
             V, m, h, n = (np.asarray(x) for x in _integrate_compiled(
                 tuple(np.asarray(y) for y in y0), Iext, p, dt, method, int(30 / dt)))
             broke |= bool(~np.all(np.isfinite(V)) or np.any(np.abs(V) > 200) or min(m.min(), h.min(), n.min()) < 0
