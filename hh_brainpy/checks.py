@@ -175,6 +175,7 @@ def check_dt_for_method(dt: Any, method: str, **params: Any) -> float:
 
 def check_duration(duration: Any, dt: float) -> int:
     """Return the number of steps in ``duration`` ms; it must be > 0, finite and a multiple of dt."""
+    dt = check_dt(dt)
     if not _is_real_number(duration):
         raise TypeError(f"duration must be a real number of ms, got {duration!r}")
     duration = _as_python_float(duration)

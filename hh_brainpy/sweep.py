@@ -35,7 +35,16 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.checks import NonFiniteError, check_dt_for_method, check_duration, check_method, check_params
+from hh_brainpy.checks import (
+    NonFiniteError,
+    check_dt_for_method,
+    check_duration,
+    check_int,
+    check_memory,
+    check_method,
+    check_params,
+    check_real,
+)
 from hh_brainpy.integrator import make_step
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE, split_varied_and_fixed
 
@@ -147,9 +156,12 @@ def sweep(
     method = check_method(method)
     steps = check_duration(duration, dt)
     transient_steps = _check_transient(transient, duration, dt)
-    if record_every is not None and (not isinstance(record_every, int) or isinstance(record_every, bool)
-                                     or not 1 <= record_every <= steps):
-        raise ValueError(f"record_every must be an int in [1, {steps}] (steps), got {record_every!r}")
+    threshold = check_real("threshold", threshold)
+    V_init = check_real("V_init", V_init)
+    if record_every is not None:
+        record_every = check_int("record_every", record_every, 1)
+        if record_every > steps:
+            raise ValueError(f"record_every must be an int in [1, {steps}] (steps), got {record_every!r}")
     devices = list(jax.devices() if devices is None else devices)
     if not devices:
         raise ValueError("devices must name at least one JAX device")
@@ -161,6 +173,9 @@ def sweep(
     check_dt_for_method(dt, method, **{name: values[name] for name in ("gNa", "gK", "gL", "C", "temperature")})
 
     n_points = int(np.prod(shape))
+    if record_every is not None:
+        check_memory((steps // record_every + 1) * n_points * np.dtype(jnp.result_type(float)).itemsize,
+                     "the recorded V of the sweep", "record V less often (record_every=...), or sweep fewer points")
     n_dev = len(devices)
     padded = -(-n_points // n_dev) * n_dev
     dtype = jnp.result_type(float)

@@ -67,3 +67,27 @@ def test_bad_fit_arguments_are_refused_by_name(spiking_target):
         hb.fit(np.array([-65.0, np.nan, -64.0]), {"gK": 30.0})
     with pytest.raises(ValueError, match="at least one parameter"):
         hb.fit(spiking_target, {})
+
+
+def test_a_decimated_target_is_fitted_on_its_own_time_axis():
+    """A target recorded every 10th step gives the same gK as a fit on the full-resolution trace."""
+    full = hb.simulate(20.0, Iext=10.0)
+    decimated = hb.simulate(20.0, Iext=10.0, record_every=10)
+    a = hb.fit(full, {"gK": 30.0}, fixed={"Iext": 10.0})
+    b = hb.fit(decimated, {"gK": 30.0}, fixed={"Iext": 10.0})
+    assert b.converged and b.params["gK"] == pytest.approx(a.params["gK"], rel=1e-6)
+    assert b.ts[1] == pytest.approx(0.1)
+
+
+def test_a_windowed_target_starts_from_its_recorded_state():
+    """A target recorded from t = 5 ms starts from its recorded V, m, h, n there, and recovers gK."""
+    windowed = hb.simulate(20.0, Iext=10.0, window=(5.0, 20.0))
+    result = hb.fit(windowed, {"gK": 30.0}, fixed={"Iext": 10.0})
+    assert result.converged and result.params["gK"] == pytest.approx(36.0, rel=1e-6)
+
+
+def test_a_fit_that_cannot_match_is_not_reported_converged():
+    """With gNa held at a wrong value no gK matches the spikes: converged is False."""
+    target = hb.simulate(20.0, Iext=10.0)
+    result = hb.fit(target, {"gK": 30.0}, fixed={"Iext": 10.0, "gNa": 60.0})
+    assert not result.converged
