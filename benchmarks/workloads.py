@@ -27,7 +27,8 @@ def reference_spike_times() -> list[float]:
     sys.path.insert(0, str(ROOT))
     from tests import reference as ref
 
-    return ref.solve(ref.steady_state_at(), REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"])["spikes"].tolist()
+    solution = ref.solve(ref.steady_state_at(), REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"])
+    return solution["spikes"].tolist()
 
 
 def crossing_times(ts: np.ndarray, V: np.ndarray, m: np.ndarray, h: np.ndarray, n: np.ndarray) -> np.ndarray:
