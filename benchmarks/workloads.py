@@ -280,12 +280,14 @@ def cobahh_hh_brainpy(num: int = 4000, duration: float = 1000.0, dt: float = 0.1
 
 def cobahh_brainpy_ltc(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
     """BrainPy's own build: ``bp.dyn.CondNeuGroupLTC`` with INa_TM1991, IK_TM1991 and IL channels."""
+    import brainevent
     import brainpy as bp
     import brainpy.math as bm
 
     from hh_brainpy.models import cobahh
 
-    cobahh.use_portable_event_backend()
+    if cobahh.portable_event_backend() == "jax_raw":  # this benchmark process only: BrainPy's own build
+        brainevent.config.set_backend("cpu", "jax_raw")
     bm.set_dt(dt)
     rng = np.random.default_rng(0)
     area_ns = 0.005  # mS/cm^2 per nS on 20000 um^2

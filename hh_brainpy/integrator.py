@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from typing import Any, NamedTuple
 
 import brainpy as bp
@@ -162,6 +163,16 @@ def make_integral(method: str = "rk4", dt: float = DEFAULT_DT, *, jit: bool = Tr
         ``(V, m, h, n)`` one step ``dt`` later, broadcast to the inputs' shape.
         ``integral.dt`` is the step.
 
+    Notes on checking
+    -----------------
+    ``method`` and ``dt`` are checked here, once.  The step itself is the hot
+    path of a Python loop (about 20 us a call) and checks **nothing**: not the
+    state (gates in [0, 1], finite V), not the parameters (C > 0, finite
+    values, temperature range) and not the stability limit for parameters
+    stiffer or warmer than the defaults.  Bad values give NaN or nonsense,
+    not an error.  For checked runs use :func:`integrate` (the same step,
+    compiled, with every argument validated) or :func:`hh_brainpy.simulate`.
+
     Examples
     --------
     >>> from hh_brainpy import make_integral
@@ -205,7 +216,7 @@ def _jit_positional(step: Any) -> Any:
     caches: dict[bool, dict[float, Any]] = {False: {}, True: {}}  # per x64 setting
 
     def convert(value: Any, cache: dict[float, Any]) -> Any:
-        if type(value) is not float:
+        if type(value) is not float or not math.isfinite(value):  # NaN != NaN: it would never be found again
             return value
         array = cache.get(value)
         if array is None:
@@ -226,7 +237,8 @@ def _jit_positional(step: Any) -> Any:
     return call
 
 
-#: The functional Hodgkin-Huxley integrator: ``bp.odeint``, rk4, dt = 0.01 ms.
+#: The functional Hodgkin-Huxley integrator: ``bp.odeint``, rk4, dt = 0.01 ms.  Unchecked per call
+#: (see :func:`make_integral`); :func:`integrate` is the checked, compiled equivalent.
 #: Call as ``integral(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C) -> (V, m, h, n)``.
 integral = make_integral("rk4", DEFAULT_DT)
 

@@ -82,7 +82,27 @@ _SERIES_BELOW = 1e-2
 
 
 def x_over_expm1(u: ArrayLike) -> ArrayLike:
-    r"""Return :math:`u/(e^u-1)`, finite with a finite gradient at ``u = 0`` (value 1)."""
+    r"""Return :math:`u/(e^u-1)`, finite with a finite gradient at ``u = 0`` (value 1).
+
+    Use it for any rate of the form :math:`c\,(V-V_0)/(1-e^{-(V-V_0)/s})`,
+    which is 0/0 at :math:`V = V_0`: with :math:`u = -(V-V_0)/s` it equals
+    :math:`c\,s\,u/(e^u-1)`, i.e. ``c * s * x_over_expm1(-(V - V0) / s)``.
+    Written directly, the rate is NaN at exactly :math:`V_0` (and its gradient
+    is NaN there even through ``brainpy.math.exprel``).
+
+    Examples
+    --------
+    A subclass of :class:`hh_brainpy.HH` with a shifted sodium activation,
+    :math:`\alpha_m = 0.1(V+35)/(1-e^{-(V+35)/10})`:
+
+    >>> import hh_brainpy as hb
+    >>> from hh_brainpy.kinetics import x_over_expm1
+    >>> class Shifted(hb.HH):
+    ...     def m_alpha(self, V):
+    ...         return 0.1 * 10.0 * x_over_expm1(-(V + 35.0) / 10.0)
+    >>> float(Shifted(1).m_alpha(-35.0))   # the limit c * s = 1.0 per ms, not NaN
+    1.0
+    """
     u = jnp.asarray(u)
     small = jnp.abs(u) < _SERIES_BELOW
     u_safe = jnp.where(small, jnp.ones_like(u), u)

@@ -35,3 +35,13 @@ def test_traub_miles_rates_are_the_published_formulas():
     np.testing.assert_allclose(neu.m_beta(V), 0.28 * (v - 40) / (np.exp((v - 40) / 5) - 1), rtol=1e-10)
     np.testing.assert_allclose(neu.n_alpha(V), 0.032 * (15 - v) / (np.exp((15 - v) / 5) - 1), rtol=1e-10)
     np.testing.assert_allclose(neu.h_beta(V), 4 / (1 + np.exp((40 - v) / 5)), rtol=1e-10)
+
+
+def test_building_and_running_cobahh_leaves_brainevents_backend_alone():
+    """The portable event backend is set only while a COBAHH step is traced; the global setting is unchanged."""
+    import brainevent
+
+    before = brainevent.config.get_backend("cpu")
+    net = COBAHH(100, p=0.8, seed=2)
+    rates(net, duration=5.0)
+    assert brainevent.config.get_backend("cpu") == before

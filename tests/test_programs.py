@@ -16,7 +16,7 @@ import pytest
 import hh_brainpy as hb
 from hh_brainpy import kinetics as k
 from hh_brainpy.models import WangBuzsakiHH
-from hh_brainpy.models.cobahh import use_portable_event_backend
+from hh_brainpy.models.cobahh import event_backend
 
 
 def _gap_junction_program(neuron_cls, **kwargs):
@@ -106,7 +106,6 @@ class _COBAHH(bp.DynSysGroup):
 
     def __init__(self, neuron_cls, num=400, seed=1, **neuron_kwargs):
         super().__init__()
-        use_portable_event_backend()
         n_e = int(num * 0.8)
         p = 0.02 * 4000 / num
         pars = dict(V_th=-20.0, gNa=100.0, gK=30.0, gL=0.05, ENa=50.0, EK=-90.0, EL=-60.0, C=1.0)
@@ -124,12 +123,13 @@ class _COBAHH(bp.DynSysGroup):
                 out=bp.dyn.COBA.desc(E=E), post=b))
 
     def update(self):
-        self.EE()
-        self.EI()
-        self.IE()
-        self.II()
-        self.E()
-        self.I()
+        with event_backend():  # the portable backend while this network is traced, restored after
+            self.EE()
+            self.EI()
+            self.IE()
+            self.II()
+            self.E()
+            self.I()
 
 
 def _raster(net, duration=100.0):

@@ -16,9 +16,10 @@ m = h = n = 0, g_exc = (1.5 N(0,1) + 4) * 0.05 mS/cm^2 and g_inh =
 
 Event-driven sparse operators on the CPU come from ``brainevent``, whose
 default CPU kernel needs numba.  numba is not a dependency of hh_brainpy:
-when it is not installed, building a COBAHH selects brainevent's pure-JAX
-``jax_raw`` CPU backend (``brainevent.config.set_backend('cpu', 'jax_raw')``);
-when numba is installed nothing is changed.
+when it is not installed, a COBAHH step uses brainevent's pure-JAX
+``jax_raw`` CPU backend (:func:`event_backend`, set while the step is traced
+and restored after, so the process's own setting is not changed); when numba
+is installed nothing is changed.
 
 References
 ----------
@@ -30,7 +31,9 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+from collections.abc import Iterator
 from typing import Any
 
 import brainpy as bp
@@ -42,7 +45,7 @@ from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_size
 from hh_brainpy.neuron import HH
 
-__all__ = ["TraubMilesHH", "COBAHH", "use_portable_event_backend"]
+__all__ = ["TraubMilesHH", "COBAHH", "event_backend", "portable_event_backend"]
 
 
 class TraubMilesHH(HH):
@@ -99,15 +102,34 @@ class TraubMilesHH(HH):
         return 0.5 * jnp.exp((10.0 - V + self.VT) / 40.0)
 
 
-def use_portable_event_backend() -> str:
-    """Select brainevent's ``jax_raw`` CPU backend when numba is missing; return the CPU backend in use."""
+def portable_event_backend() -> str:
+    """The brainevent CPU backend a COBAHH step uses: ``'jax_raw'`` without numba, else brainevent's own."""
     import brainevent
 
     if importlib.util.find_spec("numba") is None:
-        if brainevent.config.get_backend("cpu") != "jax_raw":
-            brainevent.config.set_backend("cpu", "jax_raw")
         return "jax_raw"
     return brainevent.config.get_backend("cpu") or "default (numba)"
+
+
+@contextlib.contextmanager
+def event_backend(name: str | None = None) -> Iterator[str]:
+    """Within the block, brainevent's CPU backend is ``name`` (default :func:`portable_event_backend`).
+
+    The previous backend is restored on exit, so the process's global setting
+    is left as it was.  The backend matters when a step is traced (compiled),
+    which is when :meth:`COBAHH.update` enters this block.
+    """
+    import brainevent
+
+    name = portable_event_backend() if name is None else name
+    previous = brainevent.config.get_backend("cpu")
+    if name != "default (numba)" and name != previous:
+        brainevent.config.set_backend("cpu", name)
+    try:
+        yield name
+    finally:
+        if brainevent.config.get_backend("cpu") != previous and previous is not None:
+            brainevent.config.set_backend("cpu", previous)
 
 
 _NEURON = dict(gNa=100.0, ENa=50.0, gK=30.0, EK=-90.0, gL=0.05, EL=-60.0, C=1.0, V_th=-20.0)
@@ -135,6 +157,10 @@ class COBAHH(bp.DynSysGroup):
         Integration method (default ``'exp_auto'``, as Brian2's exponential Euler).
     seed : int
         Seed of the connectivity and the initial state (default 0).
+    event_backend_name : str, optional
+        brainevent CPU backend for the sparse event-driven synapses while this
+        network steps (default: ``'jax_raw'`` without numba, brainevent's own
+        otherwise).  It is set only while a step is traced and then restored.
 
     Notes
     -----
@@ -146,14 +172,15 @@ class COBAHH(bp.DynSysGroup):
     """
 
     def __init__(self, num: int = 4000, *, p: float = 0.02, exc_fraction: float = 0.8, we: float = 6.0,
-                 wi: float = 67.0, recurrent: bool = True, method: str = "exp_auto", seed: int = 0) -> None:
+                 wi: float = 67.0, recurrent: bool = True, method: str = "exp_auto", seed: int = 0,
+                 event_backend_name: str | None = None) -> None:
         check_size(num)
         if not 0.0 < p <= 1.0:
             raise ValueError(f"p (connection probability) must lie in (0, 1], got {p}")
         if not 0.0 < exc_fraction < 1.0:
             raise ValueError(f"exc_fraction must lie in (0, 1), got {exc_fraction}")
         super().__init__()
-        self.backend = use_portable_event_backend()
+        self.backend = portable_event_backend() if event_backend_name is None else event_backend_name
         rng = np.random.default_rng(seed)
         num_e = int(round(num * exc_fraction))
         num_i = num - num_e
@@ -186,10 +213,11 @@ class COBAHH(bp.DynSysGroup):
 
     def update(self) -> Any:
         """One step: synapses read last step's spikes, then both groups integrate."""
-        self.E2E()
-        self.E2I()
-        self.I2E()
-        self.I2I()
-        self.E()
-        self.I()
-        return self.E.spike.value
+        with event_backend(self.backend):
+            self.E2E()
+            self.E2I()
+            self.I2E()
+            self.I2I()
+            self.E()
+            self.I()
+            return self.E.spike.value
