@@ -36,8 +36,8 @@ from hh_brainpy.params import parameter_set as parameter_set
 from hh_brainpy.result import HHResult as HHResult
 from hh_brainpy.runner import HHRunner as HHRunner
 from hh_brainpy.runner import simulate as simulate
-from hh_brainpy.sweep import SweepResult as SweepResult
-from hh_brainpy.sweep import sweep as sweep
+from hh_brainpy.sweeps import SweepResult as SweepResult
+from hh_brainpy.sweeps import sweep as sweep
 
 __version__ = "0.1.0"
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from hh_brainpy.checks import check_real
+from hh_brainpy.params import COUNTING_V_TH
 
 __all__ = ["spike_times", "firing_rate", "interspike_intervals", "cv_isi"]
 
@@ -42,8 +43,9 @@ def _hermite_root(t0: np.ndarray, h: np.ndarray, v0: np.ndarray, v1: np.ndarray,
     return t0 + s * h
 
 
-def spike_times(ts: Any, V: Any, threshold: float = 0.0, dVdt: Any = None) -> Any:
-    """Times (ms) of the upward crossings of ``threshold`` (mV) by the sampled voltage.
+def spike_times(ts: Any, V: Any, V_th: float = COUNTING_V_TH, dVdt: Any = None, *,
+                threshold: float | None = None) -> Any:
+    """Times (ms) of the upward crossings of ``V_th`` (mV) by the sampled voltage.
 
     Parameters
     ----------
@@ -51,8 +53,10 @@ def spike_times(ts: Any, V: Any, threshold: float = 0.0, dVdt: Any = None) -> An
         Sample times, ms, increasing.
     V : array, shape (T,) or (T, N)
         Membrane potential, mV.
-    threshold : float
-        Crossing level, mV.  Default 0.
+    V_th : float
+        Crossing level, mV.  Default 0 (:data:`hh_brainpy.params.COUNTING_V_TH`).
+    threshold : float, optional
+        The former name of ``V_th``, still accepted.
     dVdt : array like V, optional
         dV/dt at the samples, mV/ms.  When given, each crossing is located on
         the cubic Hermite interpolant of (V, dV/dt) between the two samples
@@ -64,7 +68,7 @@ def spike_times(ts: Any, V: Any, threshold: float = 0.0, dVdt: Any = None) -> An
     array or list of arrays
         For 1-D ``V``, an array of crossing times; for 2-D, one array per neuron.
     """
-    threshold = check_real("threshold", threshold)
+    threshold = check_real("V_th", V_th if threshold is None else threshold)
     ts = np.asarray(ts, dtype=float)
     V = np.asarray(V, dtype=float)
     if V.ndim == 2:

@@ -16,45 +16,40 @@ import numpy as np
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_int, check_real
 from hh_brainpy.integrator import derivative
-from hh_brainpy.params import as_float_array, check_params, membrane_values
-from hh_brainpy.runner import simulate
+from hh_brainpy.params import COUNTING_V_TH, DEFAULT_DT, as_float_array, check_params, membrane_values
+from hh_brainpy.sweeps import sweep
 
-__all__ = ["fi_curve", "rheobase", "steady_state_current", "fixed_point", "resting_state", "stability",
+__all__ = ["fi_curve", "rheobase", "steady_state_current", "fixed_point", "resting_state", "stability", "vn_nullclines",
            "reduced_vn_derivatives"]
 
 
-def fi_curve(currents: Any, *, duration: float = 500.0, transient: float = 100.0, dt: float = 0.025,
-             method: str = "rk4", threshold: float = 0.0, **params: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Firing rate (Hz) against constant current, from one batched run of ``len(currents)`` neurons.
+def fi_curve(currents: Any, *, duration: float = 500.0, transient: float = 100.0, dt: float = DEFAULT_DT,
+             method: str = "rk4", V_th: float = COUNTING_V_TH, threshold: float | None = None,
+             **params: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Firing rate (Hz) against constant current: :func:`hh_brainpy.sweep` over ``Iext``, as arrays.
 
-    Spikes are upward crossings of ``threshold`` (mV, default 0) after
-    ``transient`` ms, counted over the remaining ``duration - transient`` ms.
-    The default is 0 mV rather than the model's V_th = 20 mV because spike
-    peaks fall below 20 mV at high currents (about 17 mV at 40 uA/cm^2).
-    Only spikes are recorded.
+    Spikes are upward crossings of ``V_th`` (mV, default 0: see
+    :data:`hh_brainpy.params.COUNTING_V_TH`) after ``transient`` ms, counted
+    over the remaining ``duration - transient`` ms.  ``threshold`` is the
+    former name of ``V_th``.  ``**params`` are held fixed (any of gNa, ENa,
+    gK, EK, gL, EL, C, temperature).
 
     Returns
     -------
     currents, rates : ndarrays of shape (N,)
     """
     currents = np.atleast_1d(as_float_array(currents, "currents"))
-    check_params({"Iext": currents})
     if currents.ndim != 1 or currents.size == 0:
         raise ValueError(f"currents must be a non-empty 1-D sequence (uA/cm^2), got shape {currents.shape}")
+    check_params({"Iext": currents})
     duration = check_real("duration", duration, low=0.0, low_open=True)
-    transient = check_real("transient", transient, low=0.0)
-    check_real("threshold", threshold)
-    if not 0.0 <= transient < duration:
-        raise ValueError(f"transient must lie in [0, duration), got {transient} with duration {duration}")
-    res = simulate(duration, dt=dt, Iext=currents, method=method, size=currents.size, monitors=("spike",),
-                   V_th=threshold, **params)
-    late = res.ts > transient
-    counts = res.spike[late].sum(axis=0)
-    return currents, counts * 1000.0 / (duration - transient)
+    result = sweep({"Iext": currents}, duration, dt=dt, method=method, fixed=params, transient=transient,
+                   V_th=V_th if threshold is None else threshold)
+    return currents, result.rate
 
 
 def rheobase(low: float = 0.0, high: float = 30.0, *, tol: float = 0.01, batch: int = 16,
-             duration: float = 300.0, transient: float = 100.0, dt: float = 0.025, **params: Any) -> float:
+             duration: float = 300.0, transient: float = 100.0, dt: float = DEFAULT_DT, **params: Any) -> float:
     """Smallest constant current (uA/cm^2) that gives repetitive firing, to within ``tol``.
 
     Repetitive firing means at least two spikes after ``transient`` ms (so a
@@ -167,3 +162,17 @@ def reduced_vn_derivatives(V: Any, n: Any, Iext: float, *, h_plus_n: float | Non
     dV = k.dVdt(V, k.m_inf(V), h, n, Iext, gNa, ENa, gK, EK, gL, EL, C)
     dn = k.gate_derivative(n, k.n_alpha(V), k.n_beta(V), k.temperature_factor(T))
     return np.asarray(dV), np.asarray(dn)
+
+
+def vn_nullclines(Iext: float, *, V_range: tuple[float, float] = (-85.0, 50.0), points: int = 400,
+                  **params: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(V, n, dV/dt, dn/dt)`` of the reduced (V, n) system on a ``points`` x ``points`` grid, for plotting.
+
+    V spans ``V_range`` (mV) and n spans [0, 1]; pass the tuple to
+    :func:`hh_brainpy.plotting.plot_phase` as ``nullclines=``.
+    """
+    Iext = check_real("Iext", Iext)
+    points = check_int("points", points, 2)
+    V, n = np.meshgrid(np.linspace(*V_range, points), np.linspace(0.0, 1.0, points))
+    dV, dn = reduced_vn_derivatives(V, n, Iext, **params)
+    return V, n, dV, dn

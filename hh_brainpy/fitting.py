@@ -23,6 +23,21 @@ therefore grows the window it fits over, by default the first 20 %, 40 %,
 that spikes are matched one after the other (a continuation, or curriculum,
 strategy).
 
+Targets and stopping
+--------------------
+An :class:`hh_brainpy.HHResult` target is fitted on its own time axis: a
+decimated one (``record_every = k``) is compared every k-th integration step,
+and one that starts later (a ``window``) starts from its recorded V, m, h, n
+(refused if the gates were not recorded and no ``y0`` is given).  An array
+target is V sampled every ``dt`` from t = 0, starting from its first V with
+the gates at steady state (which does not depend on the fitted parameters).
+A window ends when no parameter moves by more than ``xtol`` (relative for
+conductances and C, absolute otherwise) or no step lowers the cost; the
+default 1e-10 in float64 and 1e-5 in float32 is what rounding noise in a
+5000-step trace allows.  ``converged`` is True only if the last window ended
+so *and* the root-mean-square difference over the whole trace is at most
+``residual_tol`` mV.
+
 References
 ----------
 .. [1] Marquardt, D. W. (1963). An algorithm for least-squares estimation of
@@ -47,6 +62,7 @@ from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_dt_for_method, check_method, check_params
 from hh_brainpy.integrator import trajectory
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE, split_varied_and_fixed
+from hh_brainpy.result import HHResult
 
 __all__ = ["FITTABLE", "FitResult", "voltage_trace", "fit"]
 
@@ -151,58 +167,30 @@ class FitResult:
 
 
 def fit(
-    target: Any,
-    initial: Mapping[str, float],
-    *,
-    dt: float = DEFAULT_DT,
-    fixed: Mapping[str, Any] | None = None,
-    y0: Any = None,
-    method: str = "rk4",
-    windows: Sequence[float] = (0.2, 0.4, 0.6, 1.0),
-    max_iter: int = 100,
-    xtol: float | None = None,
-    residual_tol: float = 0.1,
+    target: Any, initial: Mapping[str, float], *, dt: float = DEFAULT_DT, fixed: Mapping[str, Any] | None = None,
+    y0: Any = None, method: str = "rk4", windows: Sequence[float] = (0.2, 0.4, 0.6, 1.0), max_iter: int = 100,
+    xtol: float | None = None, residual_tol: float = 0.1,
 ) -> FitResult:
     r"""Fit model parameters so that the simulated V matches a target trace (least squares).
 
     Parameters
     ----------
     target : array_like or HHResult
-        Target membrane potential (mV) sampled every ``dt`` from t = 0, shape
-        (T,); or an :class:`hh_brainpy.HHResult` of one neuron.  A result is
-        fitted on its own time axis: a decimated one (``record_every = k``)
-        is compared every k-th integration step, and one that starts later
-        (a ``window``) starts from its recorded V, m, h, n (refused if the
-        gates were not recorded and no ``y0`` is given).
+        Target V (mV): an array sampled every ``dt`` from t = 0, or a
+        one-neuron :class:`hh_brainpy.HHResult` (see the module notes).
     initial : mapping
-        Starting values of the parameters to fit, by name (any of
-        :data:`FITTABLE`), e.g. ``{"gNa": 100.0, "gK": 45.0, "gL": 0.02}``.
-    dt : float
-        Sampling step of the target and integration step, ms.  Default 0.01.
+        Starting values of the parameters to fit (any of :data:`FITTABLE`).
+    dt, method
+        Integration step (ms, default 0.01; an array target's sampling step)
+        and method (default ``'rk4'``).
     fixed : mapping, optional
-        Values of other parameters (default: :class:`hh_brainpy.HHParams` and
-        ``Iext = 10``).
+        Other parameters (default :class:`hh_brainpy.HHParams`, ``Iext = 10``).
     y0 : tuple of 4, optional
-        Initial ``(V, m, h, n)``.  Default: the target's first V with every gate
-        at its steady state, which does not depend on the fitted parameters
-        (the state :func:`hh_brainpy.simulate` starts from with ``init='steady'``);
-        for a target that starts later, its recorded state there.
-    method : str
-        Integration method.  Default ``'rk4'``.
-    windows : sequence of float
-        Fractions of the trace fitted in turn (increasing, the last 1.0); see the
-        module notes.
-    max_iter : int
-        Most accepted steps per window.  Default 100.
-    xtol : float, optional
-        A window ends when no parameter moves by more than ``xtol`` (relative
-        for conductances and C, absolute otherwise) in a step, or when no step
-        lowers the cost.  Default 1e-10 in float64 and 1e-5 in float32, whose
-        rounding noise in a 5000-step trace allows no better.
-    residual_tol : float
-        ``converged`` is True only if the optimiser stopped on its own *and*
-        the root-mean-square difference from the target over the whole trace
-        is at most this, in mV.  Default 0.1.
+        Initial ``(V, m, h, n)``; default as in the module notes.
+    windows, max_iter, xtol, residual_tol
+        Fractions of the trace fitted in turn (increasing, ending at 1.0), the
+        most accepted steps per window, the step tolerance and the largest RMS
+        residual (mV, default 0.1) that counts as converged; see the module notes.
 
     Returns
     -------
@@ -217,8 +205,41 @@ def fit(
     {'gNa': 120.0, 'gK': 36.0}
     """
     target, dt, every, start_state = _as_target(target, dt)
+    names, fixed, start = _check_fit_arguments(initial, fixed)
+    method = check_method(method)
+    check_dt_for_method(dt, method, **{n: v for n, v in {**fixed, **start}.items() if n != "Iext"})
+    windows = _check_windows(windows)
     if y0 is None:
-        y0 = start_state
+        y0 = start_state if start_state is not None else resting_start(target[0])
+    problem = _Problem(names, fixed, target, every, y0, dt, method)
+    if xtol is None:
+        xtol = 1e-10 if problem.dtype == jnp.float64 else 1e-5
+    theta0 = problem.to_theta(start)
+    theta, losses, iterations, converged = _in_windows(problem, theta0, windows, max_iter, xtol)
+    return FitResult(
+        params=problem.to_params(theta), initial=start, losses=np.asarray(losses), iterations=iterations,
+        converged=converged and math.sqrt(losses[-1]) <= residual_tol,
+        ts=np.arange(target.size) * every * dt, target=np.asarray(target),
+        V_initial=np.asarray(problem.simulate(theta0)), V_fitted=np.asarray(problem.simulate(theta)),
+    )
+
+
+def _in_windows(problem: _Problem, theta: Any, windows: tuple[float, ...], max_iter: int,
+                xtol: float) -> tuple[Any, list[float], int, bool]:
+    """Levenberg-Marquardt over each growing window in turn; the losses after every accepted step."""
+    losses, iterations, converged = [problem.loss(theta)], 0, False
+    for fraction in windows:
+        keep = int(round(fraction * (problem.target.size - 1)))
+        theta, n, converged = _levenberg_marquardt(problem.residual, problem.jacobian, theta, keep, max_iter, xtol,
+                                                   problem.loss, losses)
+        iterations += n
+    return theta, losses, iterations, converged
+
+
+def _check_fit_arguments(initial: Mapping[str, float], fixed: Mapping[str, Any] | None
+                         ) -> tuple[tuple[str, ...], dict[str, Any], dict[str, float]]:
+    if not isinstance(initial, Mapping):
+        raise TypeError(f"initial must be a dict of starting values, got {type(initial).__name__}")
     names = tuple(initial)
     if not names:
         raise ValueError("initial must name at least one parameter to fit")
@@ -229,56 +250,47 @@ def fit(
         if name in start and start[name] <= 0:
             raise ValueError(f"initial {name} must be > 0 to be fitted (it is fitted as a logarithm), "
                              f"got {start[name]}")
-    method = check_method(method)
-    check_dt_for_method(dt, method, **{n: v for n, v in {**fixed, **start}.items() if n != "Iext"})
-    windows = _check_windows(windows)
-    if y0 is None:
-        y0 = resting_start(target[0])
+    return names, fixed, start
 
-    steps = (target.size - 1) * every
-    dtype = jnp.result_type(float)
-    if xtol is None:
-        xtol = 1e-10 if dtype == jnp.float64 else 1e-5
-    tgt = jnp.asarray(target, dtype=dtype)
-    log = np.array([name in _POSITIVE for name in names])
 
-    def to_params(theta: Any) -> dict[str, Any]:
-        values = jnp.where(log, jnp.exp(theta), theta)
-        return {**fixed, **{name: values[i] for i, name in enumerate(names)}}
+class _Problem:
+    """The least-squares problem: parameters (conductances and C as logarithms) to residuals at the samples."""
 
-    def simulate(theta: Any) -> Any:  # V at the target's samples
-        return voltage_trace(to_params(theta), steps, y0=y0, dt=dt, method=method)[::every]
+    def __init__(self, names: tuple[str, ...], fixed: dict[str, Any], target: np.ndarray, every: int, y0: Any,
+                 dt: float, method: str) -> None:
+        self.names, self.fixed, self.every, self.y0, self.dt, self.method = names, fixed, every, y0, dt, method
+        self.dtype = jnp.result_type(float)
+        self.steps = (target.size - 1) * every
+        self.target = jnp.asarray(target, dtype=self.dtype)
+        self.log = np.array([name in _POSITIVE for name in names])
+        self.residual = jax.jit(self._residual)
+        self.jacobian = jax.jit(jax.jacfwd(self._residual))
+        self._loss = jax.jit(lambda theta: jnp.mean((self.simulate(theta) - self.target) ** 2))
 
-    @jax.jit
-    def residual(theta: Any, keep: Any) -> Any:
-        return jnp.where(jnp.arange(target.size) <= keep, simulate(theta) - tgt, 0.0)
+    def to_theta(self, values: dict[str, float]) -> Any:
+        return jnp.asarray([math.log(values[n]) if lg else values[n] for n, lg in zip(self.names, self.log,
+                                                                                        strict=True)],
+                           dtype=self.dtype)
 
-    jacobian = jax.jit(jax.jacfwd(residual))
-    full = jax.jit(lambda theta: jnp.mean((simulate(theta) - tgt) ** 2))
+    def _values(self, theta: Any) -> Any:
+        return jnp.where(self.log, jnp.exp(theta), theta)
 
-    theta0 = jnp.asarray([math.log(v) if lg else v for v, lg in zip(start.values(), log, strict=True)], dtype=dtype)
-    theta = theta0
-    losses = [float(full(theta))]
-    iterations = 0
-    converged = False
-    for fraction in windows:
-        keep = int(round(fraction * (target.size - 1)))
-        theta, n, converged = _levenberg_marquardt(residual, jacobian, theta, keep, max_iter, xtol, full, losses)
-        iterations += n
-    converged = converged and math.sqrt(losses[-1]) <= residual_tol
-    values = np.where(log, np.exp(np.asarray(theta)), np.asarray(theta))
-    fitted = {name: float(values[i]) for i, name in enumerate(names)}
-    return FitResult(
-        params=fitted,
-        initial=start,
-        losses=np.asarray(losses),
-        iterations=iterations,
-        converged=converged,
-        ts=np.arange(target.size) * every * dt,
-        target=np.asarray(target),
-        V_initial=np.asarray(simulate(theta0)),
-        V_fitted=np.asarray(simulate(theta)),
-    )
+    def to_params(self, theta: Any) -> dict[str, float]:
+        values = np.asarray(self._values(theta))
+        return {name: float(values[i]) for i, name in enumerate(self.names)}
+
+    def simulate(self, theta: Any) -> Any:
+        """V at the target's samples (every ``every``-th step)."""
+        values = self._values(theta)
+        params = {**self.fixed, **{name: values[i] for i, name in enumerate(self.names)}}
+        return voltage_trace(params, self.steps, y0=self.y0, dt=self.dt, method=self.method)[::self.every]
+
+    def _residual(self, theta: Any, keep: Any) -> Any:
+        return jnp.where(jnp.arange(self.target.size) <= keep, self.simulate(theta) - self.target, 0.0)
+
+    def loss(self, theta: Any) -> float:
+        """Mean squared difference over the whole trace, mV^2."""
+        return float(self._loss(theta))
 
 
 def _levenberg_marquardt(
@@ -286,7 +298,7 @@ def _levenberg_marquardt(
 ) -> tuple[Any, int, bool]:
     """Minimise ``sum(residual(theta, keep)**2)``; Marquardt's scaling of the damping by diag(J^T J)."""
     r = residual(theta, keep)
-    cost = float(r @ r)
+    cost = float(r @ r)  # the loss over the window being fitted
     damping = 1e-3
     accepted = 0
     while accepted < max_iter:
@@ -315,8 +327,6 @@ def _levenberg_marquardt(
 
 def _as_target(target: Any, dt: float) -> tuple[np.ndarray, float, int, Any]:
     """``(V, dt, record_every, start state or None)`` of an array or a one-neuron HHResult."""
-    from hh_brainpy.result import HHResult
-
     every, start = 1, None
     if isinstance(target, HHResult):
         if target.V is None:

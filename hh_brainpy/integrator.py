@@ -150,28 +150,21 @@ def make_integral(method: str = "rk4", dt: float = DEFAULT_DT, *, jit: bool = Tr
         method's stability limit (:func:`hh_brainpy.max_stable_dt`) raises
         ``ValueError``.
     jit : bool
-        Compile the one-step update with ``jax.jit`` (default).  A step called
-        from Python then costs microseconds instead of the milliseconds of
-        eager dispatch; the arithmetic is the same.
+        Compile the one-step update with ``jax.jit`` (default): microseconds a
+        call instead of milliseconds of eager dispatch, the same arithmetic.
 
     Returns
     -------
     ODEIntegrator
         Called as ``integral(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C)``
         (the arguments after ``t`` are optional, defaults as
-        :class:`hh_brainpy.HHParams` and ``Iext = 10`` uA/cm^2), it returns
-        ``(V, m, h, n)`` one step ``dt`` later, broadcast to the inputs' shape.
-        ``integral.dt`` is the step.
+        :class:`hh_brainpy.HHParams` and ``Iext = 10`` uA/cm^2), it returns ``(V, m, h, n)``
+        one step ``integral.dt`` later, broadcast to the inputs' shape.
 
-    Notes on checking
-    -----------------
-    ``method`` and ``dt`` are checked here, once.  The step itself is the hot
-    path of a Python loop (about 20 us a call) and checks **nothing**: not the
-    state (gates in [0, 1], finite V), not the parameters (C > 0, finite
-    values, temperature range) and not the stability limit for parameters
-    stiffer or warmer than the defaults.  Bad values give NaN or nonsense,
-    not an error.  For checked runs use :func:`integrate` (the same step,
-    compiled, with every argument validated) or :func:`hh_brainpy.simulate`.
+        Only ``method`` and ``dt`` are checked, here: each call is the hot path
+        of a Python loop (~20 us) and checks **nothing** (state, parameters,
+        stability for stiffer or warmer parameters).  :func:`integrate` is the
+        same step compiled, with every argument checked.
 
     Examples
     --------
@@ -186,9 +179,7 @@ def make_integral(method: str = "rk4", dt: float = DEFAULT_DT, *, jit: bool = Tr
     .. [1] Hodgkin, A. L. & Huxley, A. F. (1952). J. Physiol. 117:500-544.
     .. [2] Kutta, W. (1901). Z. Math. Phys. 46:435-453 (the classical RK4).
     """
-    method = check_method(method)
-    dt = check_dt_for_method(dt, method)
-    integ = bp.odeint(derivative, method=method, dt=dt)
+    integ = bp.odeint(derivative, method=check_method(method), dt=check_dt_for_method(dt, method))
     if jit:
         integ.set_integral(_jit_positional(integ.integral))
     return integ

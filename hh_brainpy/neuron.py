@@ -210,18 +210,17 @@ class HH(bp.NeuGroup):
         self._initializers = self._check_initializers(
             init, seed, {"V": V_initializer, "m": m_initializer, "h": h_initializer, "n": n_initializer})
         self._init = self._initializers.pop("init")
-        self.V_init = float(V_init)
-        self.seed = seed
-        self.V_range = (float(V_range[0]), float(V_range[1]))
-        self.input_var = bool(input_var)
-        self.check_finite = bool(check_finite)
+        self.V_init, self.seed, self.V_range = float(V_init), seed, (float(V_range[0]), float(V_range[1]))
+        self.input_var, self.check_finite = bool(input_var), bool(check_finite)
         self.noise = bp.init.noise(noise, self.varshape, num_vars=4)
-        if self.noise is not None:
-            self.integral = bp.sdeint(method=method, f=self.derivative, g=self.noise, dt=self.dt)
-        else:
-            self.integral = bp.odeint(method=method, f=self.dY if self._stacked else self.derivative, dt=self.dt)
+        self.integral = self._make_integral(method)
         if init_var:
             self._reset_when_constructed()
+
+    def _make_integral(self, method: str) -> Any:
+        if self.noise is not None:
+            return bp.sdeint(method=method, f=self.derivative, g=self.noise, dt=self.dt)
+        return bp.odeint(method=method, f=self.dY if self._stacked else self.derivative, dt=self.dt)
 
     @staticmethod
     def _choose_method(method: str | None, noise: Any) -> str:

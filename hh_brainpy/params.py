@@ -34,13 +34,19 @@ import numpy as np
 __all__ = [
     "HHParams", "DEFAULT_PARAMS", "DEFAULT_IEXT", "DEFAULT_DT", "PARAM_NAMES", "FIELD_NAMES", "PARAMETER_SETS",
     "parameter_set", "membrane_values", "TESTED_RANGES", "SETTABLE", "split_varied_and_fixed",
-    "TEMPERATURE_RANGE", "check_params", "as_float_array",
+    "TEMPERATURE_RANGE", "check_params", "as_float_array", "COUNTING_V_TH",
 ]
 
 #: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
 DEFAULT_DT = 0.01
 #: Constant external current of the seed protocol (uA/cm^2).
 DEFAULT_IEXT = 10.0
+#: Threshold (mV) for *counting* spikes in F-I curves, sweeps and analysis.  The neuron's own
+#: ``V_th`` keeps BrainPy's 20 mV, so ``hb.HH`` and ``bp.dyn.HH`` flag the same steps; but at
+#: high currents the spike peaks fall below 20 mV (about 17 mV at 40 uA/cm^2), and a counter at
+#: 20 mV would miss them.  0 mV is crossed by every action potential of this model and by no
+#: sub-threshold response.
+COUNTING_V_TH = 0.0
 #: Allowed temperatures, deg C (outside them the q10 extrapolation is meaningless).
 TEMPERATURE_RANGE = (-5.0, 50.0)
 

@@ -82,24 +82,21 @@ def plot_fi(currents: Any, rates: Any, ax: Any = None, **kwargs: Any) -> Any:
     return ax
 
 
-def plot_phase(result: Any, neuron: int = 0, ax: Any = None, *, nullclines_at: float | None = None,
-               **params: Any) -> Any:
-    """Trajectory in the (V, n) plane; with ``nullclines_at=Iext`` also the reduced system's nullclines.
+def plot_phase(result: Any, neuron: int = 0, ax: Any = None, *, nullclines: Any = None) -> Any:
+    """Trajectory in the (V, n) plane; with ``nullclines`` also the reduced system's nullclines.
 
-    The nullclines are those of :func:`hh_brainpy.excitability.reduced_vn_derivatives`
-    (m = m_inf(V), h = h_inf + n_inf at rest - n). Returns the Axes.
+    ``nullclines`` is ``(V, n, dV, dn)`` on a grid, as returned by
+    :func:`hh_brainpy.excitability.vn_nullclines` (m = m_inf(V),
+    h = h_inf + n_inf at rest - n).  Returns the Axes.
     """
     import matplotlib.pyplot as plt
-
-    from hh_brainpy.excitability import reduced_vn_derivatives
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
     if result is not None:
         ax.plot(result.V[:, neuron], result.n[:, neuron], color="k", lw=0.8, label="trajectory")
-    if nullclines_at is not None:
-        V, n = np.meshgrid(np.linspace(-85.0, 50.0, 400), np.linspace(0.0, 1.0, 400))
-        dV, dn = reduced_vn_derivatives(V, n, nullclines_at, **params)
+    if nullclines is not None:
+        V, n, dV, dn = nullclines
         ax.contour(V, n, dV, levels=[0.0], colors="tab:red")
         ax.contour(V, n, dn, levels=[0.0], colors="tab:blue")
         ax.plot([], [], color="tab:red", label="dV/dt = 0")

@@ -15,6 +15,7 @@ import numpy as np
 
 from hh_brainpy import analysis
 from hh_brainpy import kinetics as k
+from hh_brainpy.plotting import plot_trace
 
 __all__ = ["HHResult", "check_writable"]
 
@@ -92,8 +93,10 @@ class HHResult:
                      p["gNa"], p["ENa"], p["gK"], p["EK"], p["gL"], p["EL"], p["C"])
         return np.asarray(out)
 
-    def spike_times(self, threshold: float | None = None) -> list[np.ndarray]:
-        """Upward crossings of ``threshold`` (mV; default ``V_th``), in ms, one array per neuron.
+    def spike_times(self, V_th: float | None = None, *, threshold: float | None = None) -> list[np.ndarray]:
+        """Upward crossings of ``V_th`` (mV; default the run's ``V_th``), in ms, one array per neuron.
+
+        ``threshold`` is the former name of ``V_th``.
 
         Located on the cubic Hermite interpolant of V and dV/dt when the gates
         and current were recorded, else by linear interpolation
@@ -101,18 +104,17 @@ class HHResult:
         """
         if self.V is None:
             raise ValueError("spike_times needs V; record it with monitors=('V', ...)")
-        if threshold is None:
-            threshold = float(np.min(self.params["V_th"]))
-        return analysis.spike_times(self.ts, self.V, threshold, self.dVdt())
+        level = V_th if threshold is None else threshold
+        if level is None:
+            level = float(np.min(self.params["V_th"]))
+        return analysis.spike_times(self.ts, self.V, level, self.dVdt())
 
-    def firing_rate(self, threshold: float | None = None) -> np.ndarray:
+    def firing_rate(self, V_th: float | None = None) -> np.ndarray:
         """Mean firing rate of each neuron over the run, Hz."""
-        return analysis.firing_rate(self.spike_times(threshold), self.duration)
+        return analysis.firing_rate(self.spike_times(V_th), self.duration)
 
     def plot(self, neuron: int = 0, axes: Any = None) -> Any:
         """The two-panel figure: V on top, m, h, n below, on the real time axis. Returns the Axes."""
-        from hh_brainpy.plotting import plot_trace
-
         return plot_trace(self, neuron=neuron, axes=axes)
 
     # -- input / output -------------------------------------------------------------------

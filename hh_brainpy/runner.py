@@ -314,20 +314,10 @@ def _as_numpy(params: HHParams) -> dict[str, Any]:
 
 
 def simulate(
-    duration: float,
-    *,
-    dt: float = DEFAULT_DT,
-    Iext: Any = DEFAULT_IEXT,
-    method: str = "rk4",
-    init: str | Mapping[str, Any] = "steady",
-    V_init: float = -65.0,
-    size: int = 1,
-    seed: int | None = None,
-    monitors: Sequence[str] = DEFAULT_MONITORS,
-    progress_bar: bool = False,
-    record_every: int = 1,
-    window: tuple[float, float] | None = None,
-    **params: Any,
+    duration: float, *, dt: float = DEFAULT_DT, Iext: Any = DEFAULT_IEXT, method: str = "rk4",
+    init: str | Mapping[str, Any] = "steady", V_init: float = -65.0, size: int = 1, seed: int | None = None,
+    monitors: Sequence[str] = DEFAULT_MONITORS, progress_bar: bool = False, record_every: int = 1,
+    window: tuple[float, float] | None = None, **params: Any,
 ) -> HHResult:
     """Simulate ``size`` HH neurons for ``duration`` ms in one call.
 
@@ -335,44 +325,29 @@ def simulate(
     ----------
     duration : float
         Simulated time, ms (a whole number of steps).
-    dt : float
-        Step, ms.  Default 0.01.
+    dt, method
+        Integration step (ms, default 0.01) and method (default ``'rk4'``).
     Iext : float, array or Stimulus
         External current, uA/cm^2.  Default 10 (the seed protocol).
-    method : str
-        Integration method.  Default ``'rk4'``.
-    init : str or dict
-        ``'steady'`` (V = ``V_init``, gates at their steady state for that V;
-        the default), ``'rest'`` (the resting state at zero current: -70.7 mV
-        with the default parameters), ``'zeros'`` (V = m = h = n = 0),
-        ``'random'`` (needs ``seed``) or a dict of V, m, h, n.
-    V_init : float
-        Initial V for ``init='steady'``, mV.  Default -65.
-    size : int
-        Number of neurons.  Default 1.
-    seed : int, optional
-        Seed for ``init='random'``.
-    monitors : sequence of str
-        What to record.  Default V, m, h, n and spike.
-    progress_bar : bool
-        Show a progress bar.  Default False.
+    init, V_init, seed
+        Initial state: ``'steady'`` (V = ``V_init`` = -65 mV, gates at steady
+        state; the default), ``'rest'`` (the resting state at zero current),
+        ``'zeros'``, ``'random'`` (needs ``seed``) or a dict; see :class:`HH`.
+    size, monitors, progress_bar
+        Number of neurons (1), what to record (V, m, h, n, spike), a tqdm bar (off).
     record_every, window
         Keep every ``record_every``-th step and/or only samples in ``window``
         (ms); see :meth:`HHRunner.run`.
     **params
-        Model parameters (``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``,
-        ``temperature``, ``V_th``): scalars, or one value per neuron (arrays or lists).
+        ``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``temperature``,
+        ``V_th``: scalars, or one value per neuron (arrays or lists).
 
     Returns
     -------
     HHResult
         Traces of shape ``(steps + 1, size)`` on ``ts = arange(steps + 1) * dt``.
-
-    Notes
-    -----
-    The model and its compiled loop are kept for the next call with the same
-    size, method, dt and monitors; parameters, current and initial state are
-    data, so that call compiles nothing.
+        The model and its compiled loop are kept for the next call with the
+        same size, method, dt and monitors, which then compiles nothing.
 
     Examples
     --------

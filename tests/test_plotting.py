@@ -18,6 +18,6 @@ def test_every_helper_returns_axes_with_data():
     assert len(ax.lines[0].get_xdata()) == int(res.spike.sum()) > 0
     ax = plotting.plot_fi([0.0, 10.0], res.firing_rate())
     np.testing.assert_allclose(ax.lines[0].get_ydata(), res.firing_rate())
-    ax = plotting.plot_phase(res, neuron=1, nullclines_at=10.0)
+    ax = plotting.plot_phase(res, neuron=1, nullclines=hb.excitability.vn_nullclines(10.0))
     assert ax.get_xlabel() == "V (mV)" and len(ax.collections) >= 2
     plt.close("all")

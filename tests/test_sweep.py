@@ -32,10 +32,10 @@ def test_a_two_parameter_grid_is_labelled_and_matches_single_runs():
     res = hb.sweep(grid, 40.0, record_every=5)
     assert res.shape == (2, 3)
     assert list(res.axes) == ["Iext", "gK"]
-    assert res.V.shape == (2, 3, 801) and res.ts[1] == pytest.approx(0.05)
+    assert res.V.shape == (801, 2, 3) and res.ts[1] == pytest.approx(0.05)
     for (i, I), (j, gK) in [((0, 6.0), (2, 42.0)), ((1, 12.0), (0, 30.0))]:
         single = hb.simulate(40.0, Iext=I, gK=gK)
-        np.testing.assert_allclose(res.V[i, j], single.V[::5, 0], atol=1e-9)
+        np.testing.assert_allclose(res.V[:, i, j], single.V[::5, 0], atol=1e-9)
         assert res.spike_count[i, j] == len(single.spike_times(0.0)[0])
     assert res.points()[4] == {"Iext": 12.0, "gK": 36.0}
 

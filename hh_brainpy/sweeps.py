@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -46,13 +46,21 @@ from hh_brainpy.checks import (
     check_real,
 )
 from hh_brainpy.integrator import make_step
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE, split_varied_and_fixed
+from hh_brainpy.params import (
+    COUNTING_V_TH,
+    DEFAULT_DT,
+    DEFAULT_IEXT,
+    DEFAULT_PARAMS,
+    SETTABLE,
+    HHParams,
+    split_varied_and_fixed,
+)
 
 __all__ = ["SweepResult", "sweep"]
 
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True, eq=False)
 class SweepResult:
     """The outcome of :func:`sweep`, labelled by the grid.
 
@@ -62,7 +70,7 @@ class SweepResult:
         The swept values, one 1-D array per parameter, in the order given; the
         result arrays have shape ``tuple(len(v) for v in axes.values())``.
     spike_count : ndarray of int
-        Upward crossings of ``threshold`` after ``transient`` ms.
+        Upward crossings of ``V_th`` after ``transient`` ms.
     rate : ndarray
         Firing rate, Hz: ``spike_count / (duration - transient)``.
     duration, transient, dt : float
@@ -71,7 +79,7 @@ class SweepResult:
         How many devices the grid was split over.
     ts, V : ndarray or None
         With ``record_every``: sample times (ms) and V (mV) of shape
-        ``grid shape + (len(ts),)``.
+        ``(len(ts),) + grid shape`` (time first, as :class:`hh_brainpy.HHResult`).
     """
 
     axes: dict[str, np.ndarray]
@@ -86,6 +94,7 @@ class SweepResult:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The grid's shape."""
         return self.spike_count.shape
 
     def points(self) -> list[dict[str, float]]:
@@ -94,16 +103,9 @@ class SweepResult:
 
 
 def sweep(
-    grid: Mapping[str, Sequence[float]],
-    duration: float,
-    *,
-    dt: float = DEFAULT_DT,
-    method: str = "rk4",
-    fixed: Mapping[str, Any] | None = None,
-    V_init: float = -65.0,
-    threshold: float = 0.0,
-    transient: float = 0.0,
-    record_every: int | None = None,
+    grid: Mapping[str, Sequence[float]], duration: float, *, dt: float = DEFAULT_DT, method: str = "rk4",
+    fixed: Mapping[str, Any] | None = None, V_init: float = -65.0, V_th: float = COUNTING_V_TH,
+    threshold: float | None = None, transient: float = 0.0, record_every: int | None = None,
     devices: Sequence[Any] | None = None,
 ) -> SweepResult:
     """Run one neuron per point of a parameter grid, sharded over ``devices``, and count spikes.
@@ -115,17 +117,15 @@ def sweep(
         temperature`` and ``Iext``); the grid is their Cartesian product.
     duration : float
         Simulated time, ms (a whole number of steps).
-    dt : float
-        Step, ms.  Default 0.01.
-    method : str
-        Integration method.  Default ``'rk4'``.
+    dt, method
+        Step (ms, default 0.01) and integration method (default ``'rk4'``).
     fixed : mapping, optional
         Values of parameters not swept (defaults: :class:`hh_brainpy.HHParams`, Iext = 10).
     V_init : float
         Initial V (mV) of every neuron, gates at their steady state.  Default -65.
-    threshold : float
-        Spike-detection level, mV.  Default 0 (peaks fall below V_th = 20 mV at
-        high currents).
+    V_th : float
+        Spike-counting threshold, mV (``threshold``, its former name, is still
+        accepted).  Default 0: see :data:`hh_brainpy.params.COUNTING_V_TH`.
     transient : float
         Spikes before this time (ms) are not counted.  Default 0.
     record_every : int, optional
@@ -137,12 +137,8 @@ def sweep(
     Returns
     -------
     SweepResult
-
-    Raises
-    ------
-    NonFiniteError
-        If V of any point becomes NaN or infinite; names the first such grid
-        point, its parameter values and the time.
+        Raises :class:`hh_brainpy.NonFiniteError` instead if V of any point
+        becomes NaN or infinite, naming the point, its values and the time.
 
     Examples
     --------
@@ -153,64 +149,105 @@ def sweep(
     ([0, 5, 5], [0.0, 62.5, 62.5])
     """
     axes, fixed = _check_grid(grid, fixed)
+    plan = _plan(duration, dt, method, transient, V_th if threshold is None else threshold, V_init, record_every,
+                 devices)
+    shape = tuple(v.size for v in axes.values())
+    params, Iext = _grid_params(axes, fixed, shape)
+    check_dt_for_method(dt, plan.method, **params.membrane())
+    if plan.record_every is not None:
+        check_memory((plan.steps // plan.record_every + 1) * params.gK.size * 8, "the recorded V of the sweep",
+                     "record V less often (record_every=...), or sweep fewer points")
+    sharded, padded_Iext, V0 = _shard(params, Iext, plan.V_init, plan.devices)
+    outputs = _run(sharded, padded_Iext, V0, plan.steps, dt, plan.method, plan.V_th, plan.transient_steps,
+                   plan.record_every)
+    return _result(outputs, axes, shape, plan, float(duration), float(transient), float(dt))
+
+
+class _Plan(NamedTuple):
+    method: str
+    steps: int
+    transient_steps: int
+    V_th: float
+    V_init: float
+    record_every: int | None
+    devices: list[Any]
+
+
+def _plan(duration: float, dt: float, method: str, transient: float, V_th: float, V_init: float,
+          record_every: int | None, devices: Sequence[Any] | None) -> _Plan:
+    """Check a sweep's run arguments (not the grid) and return what to step."""
     method = check_method(method)
     steps = check_duration(duration, dt)
-    transient_steps = _check_transient(transient, duration, dt)
-    threshold = check_real("threshold", threshold)
-    V_init = check_real("V_init", V_init)
-    if record_every is not None:
-        record_every = check_int("record_every", record_every, 1)
-        if record_every > steps:
-            raise ValueError(f"record_every must be an int in [1, {steps}] (steps), got {record_every!r}")
-    devices = list(jax.devices() if devices is None else devices)
-    if not devices:
-        raise ValueError("devices must name at least one JAX device")
+    return _Plan(method, steps, _check_transient(transient, duration, dt), check_real("V_th", V_th),
+                 check_real("V_init", V_init), _check_record_every(record_every, steps), _check_devices(devices))
 
-    shape = tuple(v.size for v in axes.values())
-    mesh_values = np.meshgrid(*axes.values(), indexing="ij")
-    flat = {name: values.reshape(-1) for name, values in zip(axes, mesh_values, strict=True)}
-    values = {name: flat.get(name, fixed.get(name, _default(name))) for name in SETTABLE}
-    check_dt_for_method(dt, method, **{name: values[name] for name in ("gNa", "gK", "gL", "C", "temperature")})
 
+def _result(outputs: Any, axes: dict[str, np.ndarray], shape: tuple[int, ...], plan: _Plan, duration: float,
+            transient: float, dt: float) -> SweepResult:
+    """Gather the devices' outputs, raise on a non-finite point, label the counts and traces by the grid."""
+    count, bad_at, V = outputs
     n_points = int(np.prod(shape))
-    if record_every is not None:
-        check_memory((steps // record_every + 1) * n_points * np.dtype(jnp.result_type(float)).itemsize,
-                     "the recorded V of the sweep", "record V less often (record_every=...), or sweep fewer points")
-    n_dev = len(devices)
-    padded = -(-n_points // n_dev) * n_dev
-    dtype = jnp.result_type(float)
-    columns = []
-    for name in SETTABLE:
-        col = np.broadcast_to(np.asarray(values[name], dtype=dtype), (n_points,))
-        columns.append(np.concatenate([col, np.repeat(col[-1:], padded - n_points)]))
-    sharding = NamedSharding(Mesh(np.array(devices), ("points",)), P("points"))
-    columns = [jax.device_put(col, sharding) for col in columns]
-    V0 = jax.device_put(np.full(padded, V_init, dtype=dtype), sharding)
-
-    count, bad_at, V = _run(tuple(columns), V0, steps, dt, method, float(threshold), transient_steps, record_every)
     count, bad_at, V = _gather(count), _gather(bad_at)[:n_points], (None if V is None else _gather(V))
+    _raise_if_not_finite(bad_at, axes, shape, dt)
+    spike_count = count[:n_points].reshape(shape).astype(int)
+    return SweepResult(
+        axes=axes, spike_count=spike_count, rate=spike_count / ((duration - transient) * 1e-3),
+        duration=duration, transient=transient, dt=dt, n_devices=len(plan.devices),
+        ts=None if V is None else np.arange(V.shape[0]) * plan.record_every * dt,
+        V=None if V is None else V[:, :n_points].reshape(V.shape[0], *shape),
+    )
+
+
+def _grid_params(axes: dict[str, np.ndarray], fixed: Mapping[str, Any],
+                 shape: tuple[int, ...]) -> tuple[HHParams, np.ndarray]:
+    """The grid as one population: an :class:`HHParams` with a leaf per point, and the currents."""
+    mesh = dict(zip(axes, (v.reshape(-1) for v in np.meshgrid(*axes.values(), indexing="ij")), strict=True))
+    n_points = int(np.prod(shape))
+    columns = {name: np.broadcast_to(np.asarray(mesh.get(name, fixed.get(name, _default(name))), dtype=float),
+                                     (n_points,)) for name in SETTABLE}
+    Iext = columns.pop("Iext")
+    return dataclasses.replace(DEFAULT_PARAMS, **columns, V_th=np.zeros(n_points)), Iext
+
+
+def _shard(params: HHParams, Iext: np.ndarray, V_init: float, devices: list[Any]) -> tuple[HHParams, Any, Any]:
+    """Pad the points to a multiple of the devices and place each share on its device."""
+    n_points = Iext.size
+    padded = -(-n_points // len(devices)) * len(devices)
+    dtype = jnp.result_type(float)
+    sharding = NamedSharding(Mesh(np.array(devices), ("points",)), P("points"))
+
+    def place(column: Any) -> Any:
+        column = np.asarray(column, dtype=dtype)
+        return jax.device_put(np.concatenate([column, np.repeat(column[-1:], padded - n_points)]), sharding)
+
+    return jax.tree_util.tree_map(place, params), place(Iext), place(np.full(n_points, V_init))
+
+
+def _raise_if_not_finite(bad_at: np.ndarray, axes: dict[str, np.ndarray], shape: tuple[int, ...], dt: float) -> None:
     if np.any(bad_at >= 0):
         point = int(np.argmax(bad_at >= 0))
         values_at = {name: float(axis[i]) for (name, axis), i in zip(axes.items(), np.unravel_index(point, shape),
                                                                        strict=True)}
         raise NonFiniteError(
             f"V became non-finite at t = {bad_at[point] * dt:.6g} ms at grid point {point} {values_at} "
-            f"({int(np.sum(bad_at >= 0))} of {n_points} points). Check the parameters, or reduce dt."
+            f"({int(np.sum(bad_at >= 0))} of {bad_at.size} points). Check the parameters, or reduce dt."
         )
-    spike_count = count[:n_points].reshape(shape).astype(int)
-    result = SweepResult(
-        axes=axes,
-        spike_count=spike_count,
-        rate=spike_count / ((duration - transient) * 1e-3),
-        duration=float(duration),
-        transient=float(transient),
-        dt=float(dt),
-        n_devices=n_dev,
-    )
-    if V is not None:
-        result.ts = np.arange(V.shape[0]) * record_every * dt
-        result.V = np.moveaxis(V[:, :n_points], 0, -1).reshape(*shape, V.shape[0])
-    return result
+
+
+def _check_devices(devices: Sequence[Any] | None) -> list[Any]:
+    devices = list(jax.devices() if devices is None else devices)
+    if not devices:
+        raise ValueError("devices must name at least one JAX device")
+    return devices
+
+
+def _check_record_every(record_every: Any, steps: int) -> int | None:
+    if record_every is None:
+        return None
+    record_every = check_int("record_every", record_every, 1)
+    if record_every > steps:
+        raise ValueError(f"record_every must be an int in [1, {steps}] (steps), got {record_every!r}")
+    return record_every
 
 
 def _default(name: str) -> float:
@@ -240,10 +277,10 @@ def _check_transient(transient: float, duration: float, dt: float) -> int:
     return int(np.ceil(transient / dt - 1e-9))
 
 
-@jax.jit(static_argnums=(2, 3, 4, 5, 6, 7))
-def _run(columns: Any, V0: Any, steps: int, dt: float, method: str, threshold: float, transient_steps: int,
-         record_every: int | None) -> Any:
-    *membrane, Iext = columns
+@jax.jit(static_argnums=(3, 4, 5, 6, 7, 8))
+def _run(params: HHParams, Iext: Any, V0: Any, steps: int, dt: float, method: str, threshold: float,
+         transient_steps: int, record_every: int | None) -> Any:
+    membrane = params.values()
     step = make_step(method, dt)
     y0 = jnp.stack([V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0)])
 
