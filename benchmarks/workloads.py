@@ -24,8 +24,7 @@ REFERENCE_PROTOCOL = {"duration": 100.0, "Iext": 10.0}
 # -- accuracy --------------------------------------------------------------------------------
 def reference_spike_times() -> list[float]:
     """0 mV crossings of the independent scipy reference (LSODA, rtol = atol = 1e-10), 100 ms from rest."""
-    sys.path.insert(0, str(ROOT))
-    from tests import reference as ref
+    from tests import reference as ref  # run from the repository root (python -m benchmarks), like the tests
 
     solution = ref.solve(ref.steady_state_at(), REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"])
     return solution["spikes"].tolist()
@@ -289,40 +288,17 @@ def cobahh_brainpy_ltc(num: int = 4000, duration: float = 1000.0, dt: float = 0.
     if cobahh.portable_event_backend() == "jax_raw":  # this benchmark process only: BrainPy's own build
         brainevent.config.set_backend("cpu", "jax_raw")
     bm.set_dt(dt)
-    rng = np.random.default_rng(0)
-    area_ns = 0.005  # mS/cm^2 per nS on 20000 um^2
 
     class TM(bp.dyn.CondNeuGroupLTC):
-        def __init__(self, size: int) -> None:
-            V0 = -60.0 + rng.standard_normal(size) * 5.0 - 5.0
+        def __init__(self, size: int, V0: np.ndarray) -> None:
             super().__init__(size, V_th=-20.0, V_initializer=bm.asarray(V0))
             self.INa = bp.dyn.INa_TM1991(size, g_max=100.0, V_sh=-63.0, E=50.0)
             self.IK = bp.dyn.IK_TM1991(size, g_max=30.0, V_sh=-63.0, E=-90.0)
             self.IL = bp.dyn.IL(size, E=-60.0, g_max=0.05)
 
-    class Net(bp.DynSysGroup):
-        def __init__(self) -> None:
-            super().__init__()
-            p = 0.02 * 4000 / num
-            num_e = int(round(num * 0.8))
-            self.E, self.I = TM(num_e), TM(num - num_e)
-            for i, (a, b) in enumerate([("E", "E"), ("E", "I"), ("I", "E"), ("I", "I")]):
-                pre, post = getattr(self, a), getattr(self, b)
-                conn = bp.conn.FixedProb(p, pre=pre.num, post=post.num, seed=1 + i, allow_multi_conn=True)
-                proj = bp.dyn.ProjAlignPostMg2(
-                    pre=pre, delay=None,
-                    comm=bp.dnn.EventCSRLinear(conn, (6.0 if a == "E" else 67.0) * area_ns),
-                    syn=bp.dyn.Expon.desc(post.num, tau=5.0 if a == "E" else 10.0),
-                    out=bp.dyn.COBA.desc(E=0.0 if a == "E" else -80.0), post=post)
-                setattr(self, f"{a}2{b}", proj)
-            for b in ("E", "I"):
-                post = getattr(self, b)
-                getattr(self, f"E2{b}").refs["syn"].g.value = bm.asarray(
-                    (rng.standard_normal(post.num) * 1.5 + 4.0) * 10.0 * area_ns)
-                getattr(self, f"I2{b}").refs["syn"].g.value = bm.asarray(
-                    (rng.standard_normal(post.num) * 12.0 + 20.0) * 10.0 * area_ns)
-
-    return _run_network(Net(), num, duration, dt)
+    # the package's COBAHH wiring, with BrainPy's channel-based neurons in place of TraubMilesHH
+    net = cobahh.COBAHH(num, p=0.02 * 4000 / num, group=TM)
+    return _run_network(net, num, duration, dt)
 
 
 def cobahh_brian2(mode: str, threads: int, num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:

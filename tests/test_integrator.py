@@ -10,6 +10,7 @@ import hh_brainpy as hb
 from hh_brainpy import analysis
 from hh_brainpy import kinetics as k
 from tests import reference as ref
+from tests.stability import breaks_down
 
 PARAMS = (10.0, 120.0, 50.0, 36.0, -77.0, 0.03, -54.387, 1.0)  # Iext, gNa, ENa, gK, EK, gL, EL, C
 
@@ -135,10 +136,13 @@ def test_rk4_really_breaks_down_beyond_the_limit_it_refuses():
 
 
 def test_stability_limit_tightens_for_stiffer_parameters():
-    """Doubling gNa + gK (stiffer) halves the accepted step; softer parameters never raise it."""
-    base = hb.max_stable_dt("rk4")
-    assert hb.max_stable_dt("rk4", gNa=240.0, gK=72.0, gL=0.06) == pytest.approx(base / 2)
-    assert hb.max_stable_dt("rk4", gNa=10.0) == base
+    """With doubled conductances rk4 really breaks down at the default limit (0.05 ms) and not at the new one."""
+    stiff = {"gNa": 240.0, "gK": 72.0, "gL": 0.06}
+    limit = hb.max_stable_dt("rk4", **stiff)
+    assert limit < hb.max_stable_dt("rk4")
+    assert breaks_down("rk4", hb.max_stable_dt("rk4"), **stiff)
+    assert not breaks_down("rk4", limit, **stiff)
+    assert hb.max_stable_dt("rk4", gNa=10.0) == hb.max_stable_dt("rk4")  # softer never raises it
     with pytest.raises(ValueError, match="gK"):
         hb.integrate((-65.0, 0.05, 0.6, 0.3), 1.0, gK=-1.0)
 

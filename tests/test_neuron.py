@@ -69,11 +69,12 @@ def test_one_spike_per_action_potential_for_any_threshold(V_th):
 
 
 def test_t_last_spike_is_the_interpolated_crossing_time():
-    """t_last_spike holds the last V_th crossing, within one step of the reference."""
+    """t_last_spike is the last V_th crossing within 1e-4 ms of the reference (a step is 100 times that)."""
     neu = hb.HH(1)
     hb.HHRunner(neu, Iext=10.0).run(100.0)
     expected = ref.solve(ref.steady_state_at(), 100.0, threshold=20.0)["spikes"][-1]
-    assert float(neu.t_last_spike.value[0]) == pytest.approx(expected, abs=DT)
+    error = abs(float(neu.t_last_spike.value[0]) - expected)
+    assert error < 1e-4  # linear interpolation on the upstroke: about 2e-5 ms at dt = 0.01 ms
 
 
 def test_default_state_is_deterministic_rest_with_steady_gates():
@@ -240,13 +241,3 @@ def test_batching_mode_runs_independent_copies():
     assert V.shape == (1000, 3, 2)
     assert V.max() > 20.0
     np.testing.assert_allclose(V[:, 0], V[:, 2], atol=1e-12)
-
-
-def test_reset_state_reproduces_the_run():
-    """Running, resetting and running again gives the same trace."""
-    neu = hb.HH(1)
-    runner = hb.HHRunner(neu, Iext=10.0)
-    first = runner.run(10.0)
-    neu.reset_state()
-    again = hb.HHRunner(neu, Iext=10.0).run(10.0)
-    np.testing.assert_array_equal(first.V, again.V)

@@ -8,6 +8,7 @@ import pytest
 import hh_brainpy as hb
 from hh_brainpy import kinetics as k
 from tests import reference as ref
+from tests.stability import breaks_down
 
 
 def test_the_factor_is_one_at_6_3_and_triples_every_10_degrees():
@@ -54,8 +55,8 @@ def test_the_stability_limit_shrinks_with_the_temperature_factor():
     assert hb.max_stable_dt("rk4", temperature=6.3) == pytest.approx(0.05)
     assert hb.max_stable_dt("rk4", temperature=20.0) == pytest.approx(0.05)  # the membrane still limits
     assert hb.max_stable_dt("rk4", temperature=0.0) == pytest.approx(0.05)  # never grows
-    phi37 = float(k.temperature_factor(37.0))
-    assert hb.max_stable_dt("rk4", temperature=37.0) == pytest.approx(0.6 * 0.486 / phi37)
+    limit37 = hb.max_stable_dt("rk4", temperature=37.0)
+    assert limit37 < 0.05 and not breaks_down("rk4", limit37, temperature=37.0)  # accepted steps hold up
     with pytest.raises(ValueError, match="stability limit"):
         hb.simulate(10.0, dt=0.02, temperature=37.0)
     hb.simulate(10.0, dt=0.01, temperature=37.0)
@@ -64,17 +65,5 @@ def test_the_stability_limit_shrinks_with_the_temperature_factor():
 @pytest.mark.parametrize("method", ["euler", "rk2", "rk4"])
 def test_warm_neurons_just_beyond_the_gate_limit_do_break_down(method):
     """The table is not only cautious: 10 % above the measured step, rk methods do break down at 37 deg C."""
-    from hh_brainpy.integrator import _integrate_compiled
-    from hh_brainpy.params import membrane_values
-
     phi = float(k.temperature_factor(37.0))
-    dt = round(1.1 * hb.checks.GATE_DIVERGES_FROM[method] / phi, 4)
-    p = membrane_values({"temperature": 37.0})
-    broke = False
-    for Iext in (0.0, 10.0, 50.0):
-        for y0 in (ref.steady_state_at(), (0.0, 0.0, 0.0, 0.0)):
-            V, m, h, n = (np.asarray(x) for x in _integrate_compiled(
-                tuple(np.asarray(y) for y in y0), Iext, p, dt, method, int(30 / dt)))
-            broke |= bool(~np.all(np.isfinite(V)) or np.any(np.abs(V) > 200) or min(m.min(), h.min(), n.min()) < 0
-                          or max(m.max(), h.max(), n.max()) > 1)
-    assert broke
+    assert breaks_down(method, round(1.1 * hb.checks.GATE_DIVERGES_FROM[method] / phi, 4), temperature=37.0)

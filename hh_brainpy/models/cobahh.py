@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import brainpy as bp
@@ -157,6 +158,10 @@ class COBAHH(bp.DynSysGroup):
         Integration method (default ``'exp_auto'``, as Brian2's exponential Euler).
     seed : int
         Seed of the connectivity and the initial state (default 0).
+    group : callable, optional
+        ``group(n, V0) -> neuron group`` builds each of the E and I groups from
+        its size and initial V (mV); default :class:`TraubMilesHH` with
+        ``method``.  Another neuron model gets the same wiring this way.
     event_backend_name : str, optional
         brainevent CPU backend for the sparse event-driven synapses while this
         network steps (default: ``'jax_raw'`` without numba, brainevent's own
@@ -173,7 +178,7 @@ class COBAHH(bp.DynSysGroup):
 
     def __init__(self, num: int = 4000, *, p: float = 0.02, exc_fraction: float = 0.8, we: float = 6.0,
                  wi: float = 67.0, recurrent: bool = True, method: str = "exp_auto", seed: int = 0,
-                 event_backend_name: str | None = None) -> None:
+                 event_backend_name: str | None = None, group: Callable[[int, np.ndarray], Any] | None = None) -> None:
         check_size(num)
         if not 0.0 < p <= 1.0:
             raise ValueError(f"p (connection probability) must lie in (0, 1], got {p}")
@@ -184,8 +189,9 @@ class COBAHH(bp.DynSysGroup):
         rng = np.random.default_rng(seed)
         num_e = int(round(num * exc_fraction))
         num_i = num - num_e
-        self.E = self._group(num_e, rng, method)
-        self.I = self._group(num_i, rng, method)
+        make = group if group is not None else partial(self._group, method=method)
+        self.E = make(num_e, _NEURON["EL"] + rng.standard_normal(num_e) * 5.0 - 5.0)
+        self.I = make(num_i, _NEURON["EL"] + rng.standard_normal(num_i) * 5.0 - 5.0)
         self.recurrent = recurrent
         weights = {"E": we * _AREA_NS if recurrent else 0.0, "I": wi * _AREA_NS if recurrent else 0.0}
         taus, revs = {"E": 5.0, "I": 10.0}, {"E": 0.0, "I": -80.0}
@@ -207,8 +213,7 @@ class COBAHH(bp.DynSysGroup):
             g_i.value = bm.asarray((rng.standard_normal(post.num) * 12.0 + 20.0) * 10.0 * _AREA_NS)
 
     @staticmethod
-    def _group(n: int, rng: np.random.Generator, method: str) -> TraubMilesHH:
-        V0 = _NEURON["EL"] + rng.standard_normal(n) * 5.0 - 5.0
+    def _group(n: int, V0: np.ndarray, method: str) -> TraubMilesHH:
         return TraubMilesHH(n, method=method, init={"V": V0, "m": 0.0, "h": 0.0, "n": 0.0}, **_NEURON)
 
     def update(self) -> Any:
