@@ -9,7 +9,8 @@ import pytest
 
 MODULES = ["hh_brainpy.integrator", "hh_brainpy.neuron", "hh_brainpy.runner", "hh_brainpy.kinetics",
            "hh_brainpy.analysis", "hh_brainpy.stimulus", "hh_brainpy.result", "hh_brainpy.fitting",
-           "hh_brainpy.sweeps", "hh_brainpy.params", "hh_brainpy.excitability", "hh_brainpy.models.wang_buzsaki"]
+           "hh_brainpy.sweeps", "hh_brainpy.params", "hh_brainpy.excitability", "hh_brainpy.models.wang_buzsaki",
+           "hh_brainpy.state"]
 
 
 @pytest.mark.parametrize("name", MODULES)

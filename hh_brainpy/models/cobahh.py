@@ -46,10 +46,40 @@ from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_size
 from hh_brainpy.neuron import HH
 
-__all__ = ["TraubMilesHH", "COBAHH", "event_backend", "portable_event_backend"]
+__all__ = ["TraubMilesHH", "TraubMilesKinetics", "COBAHH", "event_backend", "portable_event_backend"]
 
 
-class TraubMilesHH(HH):
+class TraubMilesKinetics:
+    """The six Traub & Miles (1991) rates, 1/ms, shifted by ``self.VT`` (mV): a mixin for HH classes."""
+
+    VT: float = -63.0
+
+    def m_alpha(self, V: Any) -> Any:
+        """Opening rate of m, 1/ms."""
+        return 1.28 * k.x_over_expm1((13.0 - V + self.VT) / 4.0)
+
+    def m_beta(self, V: Any) -> Any:
+        """Closing rate of m, 1/ms."""
+        return 1.4 * k.x_over_expm1((V - self.VT - 40.0) / 5.0)
+
+    def h_alpha(self, V: Any) -> Any:
+        """Opening rate of h, 1/ms."""
+        return 0.128 * jnp.exp((17.0 - V + self.VT) / 18.0)
+
+    def h_beta(self, V: Any) -> Any:
+        """Closing rate of h, 1/ms."""
+        return 4.0 / (1.0 + jnp.exp((40.0 - V + self.VT) / 5.0))
+
+    def n_alpha(self, V: Any) -> Any:
+        """Opening rate of n, 1/ms."""
+        return 0.16 * k.x_over_expm1((15.0 - V + self.VT) / 5.0)
+
+    def n_beta(self, V: Any) -> Any:
+        """Closing rate of n, 1/ms."""
+        return 0.5 * jnp.exp((10.0 - V + self.VT) / 40.0)
+
+
+class TraubMilesHH(TraubMilesKinetics, HH):
     r"""HH neuron with Traub & Miles (1991) kinetics, as used in COBAHH.
 
     Notes
@@ -77,30 +107,6 @@ class TraubMilesHH(HH):
     def __init__(self, *args: Any, VT: float = -63.0, **kwargs: Any) -> None:
         self.VT = VT
         super().__init__(*args, **kwargs)
-
-    def m_alpha(self, V: Any) -> Any:
-        """Opening rate of m, 1/ms."""
-        return 1.28 * k.x_over_expm1((13.0 - V + self.VT) / 4.0)
-
-    def m_beta(self, V: Any) -> Any:
-        """Closing rate of m, 1/ms."""
-        return 1.4 * k.x_over_expm1((V - self.VT - 40.0) / 5.0)
-
-    def h_alpha(self, V: Any) -> Any:
-        """Opening rate of h, 1/ms."""
-        return 0.128 * jnp.exp((17.0 - V + self.VT) / 18.0)
-
-    def h_beta(self, V: Any) -> Any:
-        """Closing rate of h, 1/ms."""
-        return 4.0 / (1.0 + jnp.exp((40.0 - V + self.VT) / 5.0))
-
-    def n_alpha(self, V: Any) -> Any:
-        """Opening rate of n, 1/ms."""
-        return 0.16 * k.x_over_expm1((15.0 - V + self.VT) / 5.0)
-
-    def n_beta(self, V: Any) -> Any:
-        """Closing rate of n, 1/ms."""
-        return 0.5 * jnp.exp((10.0 - V + self.VT) / 40.0)
 
 
 def portable_event_backend() -> str:
