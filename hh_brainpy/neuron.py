@@ -205,7 +205,8 @@ class HH(bp.NeuGroup):
         for key, value in raw.items():
             _check_shape(key, value, self.varshape)
             setattr(self, key, self.init_param(value))
-        check_params({key: bm.as_numpy(getattr(self, key)) for key in raw})
+        check_params({key: bm.as_numpy(_value(getattr(self, key))) for key in raw})
+        self._stiffness()  # remember the concrete values
         self.dt = None if dt is None else check_dt(dt)
         self._initializers = self._check_initializers(
             init, seed, {"V": V_initializer, "m": m_initializer, "h": h_initializer, "n": n_initializer})
@@ -473,9 +474,20 @@ class HH(bp.NeuGroup):
 
     # -- dynamics -----------------------------------------------------------------------------
     def _stiffness(self) -> dict[str, Any]:
-        # the model's own values, also inside ``using`` (where the attributes may be traced)
+        """The parameters that set the stability limit, as concrete arrays.
+
+        Inside ``using`` these are the model's own values.  A parameter held in a
+        ``bm.Variable`` is traced inside compiled code; there the values last
+        seen outside it are used (the sub-step count of a trained parameter is
+        fixed when its step is compiled).
+        """
         stored = {**self.__dict__, **self.__dict__.get("_outside", {})}
-        return {key: bm.as_numpy(_value(stored[key])) for key in ("gNa", "gK", "gL", "C", "temperature")}
+        try:
+            values = {key: bm.as_numpy(_value(stored[key])) for key in ("gNa", "gK", "gL", "C", "temperature")}
+        except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+            return self.__dict__["_concrete_stiffness"]
+        self.__dict__["_concrete_stiffness"] = values
+        return values
 
     def substeps(self, dt: float) -> int:
         """Sub-steps of the method inside one step ``dt`` (ms): as many as its stability limit needs.

@@ -132,3 +132,28 @@ def test_exponential_methods_say_their_own_limit():
     with pytest.raises(ValueError, match="largest step tested for method 'exp_auto'") as info:
         hb.simulate(10.0, dt=0.5, method="exp_auto")
     assert "None" not in str(info.value) and "such as 'exp_auto'" not in str(info.value)
+
+
+def test_parameters_may_be_trainable_variables():
+    """gK as a bm.TrainVar: runs under DSRunner and HHRunner, and bm.grad matches a central difference."""
+    trained = hb.HH(3, gK=bm.TrainVar(bm.ones(3) * 36.0), method="exp_auto")
+    plain = hb.HH(3, method="exp_auto")
+    np.testing.assert_allclose(_run(trained, 20.0, current=10.0)["V"], _run(plain, 20.0, current=10.0)["V"],
+                               rtol=0, atol=1e-10)
+    assert hb.HHRunner(hb.HH(1, gK=bm.TrainVar(bm.asarray([30.0]))), Iext=10.0).run(5.0).params["gK"] == [30.0]
+
+    def final_V(gK):
+        neu = hb.HH(1, gK=bm.TrainVar(bm.asarray([gK])), method="exp_auto")
+
+        def loss():
+            bp.share.save(t=0.0, dt=0.1, i=0)
+            for _ in range(10):
+                neu.update(10.0)
+            return neu.V.value.sum()
+
+        return neu, loss
+
+    neu, loss = final_V(36.0)
+    grad = float(bm.grad(loss, grad_vars={"gK": neu.gK})()["gK"][0])
+    fd = (float(final_V(36.01)[1]()) - float(final_V(35.99)[1]())) / 0.02
+    assert grad == pytest.approx(fd, rel=1e-4)
