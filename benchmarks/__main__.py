@@ -9,7 +9,9 @@ a) cost of one step: an eager ``odeint`` loop, ``hb.integral`` from Python,
 b) throughput (neuron-steps per second) for N = 1, 1e3, 1e5, 1e6;
 c) largest spike-time error against the scipy reference, per method and dt;
 d) accurate throughput: neuron-ms per second at spike-time error <= 1e-3 ms;
-e) COBAHH, 4000 neurons, 1 s at dt = 0.1 ms.
+e) COBAHH, 4000 neurons, 1 s at dt = 0.1 ms;
+f) per-call overhead of ``hb.simulate`` (first vs again), and the main job
+   (the README's first command) against ``python -c "import brainpy"``.
 
 Each measurement runs in a fresh process (:mod:`benchmarks.workloads`).
 Brian2 and NEURON come from ``pip install -e ".[bench]"``; without them their
@@ -194,6 +196,7 @@ def section_cobahh(smoke: bool, peers: dict[str, bool]) -> dict:
     size = {"num": 400, "duration": 50.0} if smoke else {"num": 4000, "duration": 1000.0}
     out = {
         "hh_brainpy COBAHH (TraubMilesHH, exp_auto)": _run({"name": "cobahh_hh_brainpy", **size}),
+        "hh_brainpy run_cobahh (one scan, one population)": _run({"name": "cobahh_scan", **size}),
         "BrainPy CondNeuGroupLTC (INa/IK_TM1991, exp_auto)": _run({"name": "cobahh_brainpy_ltc", **size}),
     }
     if peers["brian2"]:
@@ -202,6 +205,30 @@ def section_cobahh(smoke: bool, peers: dict[str, bool]) -> dict:
             label = "Brian2 cython" if mode == "cython" else f"Brian2 cpp_standalone, {threads} thread{plural}"
             out[label] = _run({"name": "cobahh_brian2", "mode": mode, "threads": threads, **size})
     return {"size": size, "rows": out}
+
+
+MAIN_JOB = ["-m", "hh_brainpy", "simulate", "--duration", "100", "--dt", "0.01", "--Iext", "10", "--method", "rk4",
+            "--force", "--out"]
+
+
+def _process_wall(args: list[str], repeats: int) -> float:
+    """Median whole-process wall time (s) of ``python args``."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def section_overhead(smoke: bool, out: Path) -> dict:
+    repeats = 1 if smoke else 5
+    calls = _run({"name": "simulate_calls", "duration": 10.0 if smoke else 100.0})
+    figure = out / "main_job.png"
+    main_job = _process_wall([*MAIN_JOB, str(figure)], repeats)
+    figure.unlink(missing_ok=True)
+    import_brainpy = _process_wall(["-c", "import brainpy"], repeats)
+    return {"simulate": calls, "main_job_s": main_job, "import_brainpy_s": import_brainpy, "repeats": repeats}
 
 
 # -- the report -------------------------------------------------------------------------------------
@@ -296,8 +323,9 @@ def report(results: dict, command: str) -> str:
     lines += _table(["tool and method", "dt (ms)", "error (ms)", "run by", "neuron-ms per s"], rows)
     cob = results["cobahh"]
     lines += ["", f"## e) COBAHH, {cob['size']['num']} neurons, {cob['size']['duration']:g} ms at dt = 0.1 ms", "",
-              "Wall time of one run (BrainPy: `DSRunner.run`, which traces and compiles on every call; Brian2: the",
-              "simulation loop, and in brackets with code generation and compilation) and the mean rate.", ""]
+              "Wall time of one run (BrainPy: `DSRunner.run`, which traces and compiles on every call; Brian2 and",
+              "`run_cobahh`: the simulation loop, and in brackets with code generation or tracing and compilation)",
+              "and the mean rate.", ""]
     rows = []
     for tool, r in cob["rows"].items():
         if "error" in r:
@@ -306,7 +334,26 @@ def report(results: dict, command: str) -> str:
         wall = f"{r['wall_s']:.2f}" + (f" ({r['total_s']:.1f})" if "total_s" in r else "")
         rows.append([tool, wall, f"{r['rate_hz']:.1f}"])
     lines += _table(["build", "wall (s)", "mean rate (Hz)"], rows)
+    if "overhead" in results:
+        lines += _report_overhead(results["overhead"])
     return "\n".join(lines) + "\n"
+
+
+def _report_overhead(ov: dict) -> list[str]:
+    calls = ov["simulate"]
+    lines = ["", "## f) Per-call overhead and the main job", ""]
+    if "error" in calls:
+        lines.append(f"`hb.simulate`: {_fmt(calls)}")
+    else:
+        lines += _table(["`hb.simulate(100.0)` call", "ms"], [
+            ["first (traces and compiles)", f"{calls['first_ms']:.0f}"],
+            ["again, new gK, Iext and V_init (median of 5)", f"{calls['again_ms']:.1f}"],
+            ["a new kind of stimulus (a step: its own loop)", f"{calls['new_stimulus_kind_ms']:.0f}"]])
+    ratio = ov["main_job_s"] / ov["import_brainpy_s"]
+    lines += ["", f"Whole-process wall time, median of {ov['repeats']}: the main job "
+              f"(`python {' '.join(MAIN_JOB)} FILE`) {ov['main_job_s']:.2f} s; `python -c \"import brainpy\"` "
+              f"{ov['import_brainpy_s']:.2f} s; ratio {ratio:.2f}x."]
+    return lines
 
 
 def _save(fig: Any, ax: Any, xlabel: str, ylabel: str, path: Path) -> str:
@@ -379,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     results["accurate"] = section_accurate_throughput(args.smoke, results["accuracy"], peers)
     print("[benchmarks] cobahh ...", flush=True)
     results["cobahh"] = section_cobahh(args.smoke, peers)
+    print("[benchmarks] overhead ...", flush=True)
+    results["overhead"] = section_overhead(args.smoke, args.out)
     results["wall_s"] = time.perf_counter() - start
     command = "python -m benchmarks" + (" --smoke" if args.smoke else "")
     name = "smoke" if args.smoke else "benchmarks"

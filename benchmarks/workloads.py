@@ -255,6 +255,22 @@ def throughput_neuron(n: int, steps: int, dt: float = 0.01) -> dict:
 
 
 # -- COBAHH ------------------------------------------------------------------------------------
+def simulate_calls(duration: float = 100.0) -> dict:
+    """ms per ``hb.simulate(duration)`` call: the first, then with new parameters, current and start, then a new kind
+    of stimulus (a step, which compiles its own loop)."""
+    import hh_brainpy as hb
+
+    def timed(**kwargs: Any) -> float:
+        t0 = time.perf_counter()
+        hb.simulate(duration, **kwargs)
+        return (time.perf_counter() - t0) * 1000.0
+
+    first = timed()
+    again = [timed(gK=30.0 + i, Iext=9.0 + i, V_init=-65.0 + i) for i in range(5)]
+    step = timed(Iext=hb.stimulus.step(10.0, 10.0, 60.0))
+    return {"first_ms": first, "again_ms": float(np.median(again)), "new_stimulus_kind_ms": step}
+
+
 def _run_network(net: Any, num: int, duration: float, dt: float) -> dict:
     """Wall time of one ``bp.DSRunner.run`` of a network with groups ``E`` and ``I``, and the mean rate."""
     import brainpy as bp
@@ -275,6 +291,18 @@ def cobahh_hh_brainpy(num: int = 4000, duration: float = 1000.0, dt: float = 0.1
 
     bm.set_dt(dt)
     return _run_network(COBAHH(num, p=0.02 * 4000 / num), num, duration, dt)
+
+
+def cobahh_scan(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
+    """``hb.models.cobahh_scan.run_cobahh``: the same network as one compiled scan over one population."""
+    from hh_brainpy.models.cobahh_scan import run_cobahh
+
+    t0 = time.perf_counter()
+    run = run_cobahh(num, duration, dt=dt)
+    total = time.perf_counter() - t0
+    spikes = int(run.spike.sum())
+    return {"wall_s": run.wall_s, "total_s": total, "rate_hz": spikes / num / (duration / 1000.0),
+            "overflow_steps": run.overflow_steps}
 
 
 def cobahh_brainpy_ltc(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:

@@ -504,6 +504,8 @@ class HH(bp.NeuGroup):
     def _advance(self, V: Any, t: Any, I: Any, dt: Any) -> tuple[Any, Any, Any, Any]:  # noqa: E741
         """``(V, m, h, n)`` after ``dt``, in as many sub-steps of the method as it needs."""
         count = self.substeps(float(dt)) if isinstance(dt, (int, float)) else 1
+        if count == 1 and not self._stacked:  # one step of the per-variable scheme: no stacking needed
+            return tuple(self.integral(V, self.m.value, self.h.value, self.n.value, t, I, dt))
         h_dt = dt / count
 
         def one(j: Any, Y: Any) -> Any:

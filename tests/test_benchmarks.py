@@ -21,7 +21,7 @@ def test_the_benchmark_suite_smoke_run_reports_every_section(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = (tmp_path / "smoke.md").read_text()
     for heading in ("## a) Cost of one step", "## b) Throughput", "## c) Largest spike-time error",
-                    "## d) Accurate throughput", "## e) COBAHH"):
+                    "## d) Accurate throughput", "## e) COBAHH", "## f) Per-call overhead"):
         assert heading in report
     assert "failed:" not in report, report
     results = json.loads((tmp_path / "smoke.json").read_text())
@@ -32,5 +32,7 @@ def test_the_benchmark_suite_smoke_run_reports_every_section(tmp_path):
     # rk4 at dt = 0.01 ms meets the accuracy bar in float32 and float64 (against the scipy reference)
     for precision in ("hh_brainpy float32", "hh_brainpy float64"):
         assert results["accuracy"][precision]["rk4"]["0.01"] < 1e-3
+    overhead = results["overhead"]
+    assert overhead["simulate"]["again_ms"] > 0 and overhead["main_job_s"] > overhead["import_brainpy_s"] > 0
     for row in results["cobahh"]["rows"].values():
         assert math.isfinite(row["rate_hz"]) and row["rate_hz"] > 0

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import math
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -77,6 +78,24 @@ class TraubMilesKinetics:
     def n_beta(self, V: Any) -> Any:
         """Closing rate of n, 1/ms."""
         return 0.5 * jnp.exp((10.0 - V + self.VT) / 40.0)
+
+    def rates(self, V: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
+        r"""The six rates from four exponentials instead of six (and no ``expm1``).
+
+        With :math:`B = e^{(v-40)/5}`: :math:`\beta_h = 4B/(1+B)` and the
+        exponential of :math:`\alpha_n` is :math:`e^{(15-v)/5} = e^{-5}/B`; the
+        0/0 forms use :func:`hh_brainpy.kinetics.x_over_em1_given_exp`.  Equal
+        to the six methods to a few units in the last place (tested).
+        """
+        v = V - self.VT
+        u_m, u_b, u_n = (13.0 - v) / 4.0, (v - 40.0) / 5.0, (15.0 - v) / 5.0
+        A, B = jnp.exp(u_m), jnp.exp(u_b)
+        return (1.28 * k.x_over_em1_given_exp(u_m, A), 1.4 * k.x_over_em1_given_exp(u_b, B),
+                0.128 * jnp.exp((17.0 - v) / 18.0), 4.0 * B / (1.0 + B),
+                0.16 * k.x_over_em1_given_exp(u_n, _E_MINUS_5 / B), 0.5 * jnp.exp((10.0 - v) / 40.0))
+
+
+_E_MINUS_5 = math.exp(-5.0)
 
 
 class TraubMilesHH(TraubMilesKinetics, HH):
