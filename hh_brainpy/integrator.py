@@ -42,6 +42,7 @@ from hh_brainpy.checks import (
     check_dt_for_method,
     check_duration,
     check_finite_trace,
+    check_memory,
     check_method,
     check_params,
     check_state,
@@ -301,6 +302,9 @@ def integrate(
     method = check_method(method)
     dt = check_dt_for_method(dt, method, **p.membrane())
     steps = check_duration(duration, dt)
+    size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in y0))))
+    check_memory((steps + 1) * 4 * size * 8, "the trajectory (V, m, h, n at every step)",
+                 "integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
     states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), jnp.asarray(Iext, dtype=float), p,
                                  dt, method, steps)
     ts = np.arange(steps + 1) * dt

@@ -70,6 +70,21 @@ class HHResult:
     params: dict[str, Any]
     record_every: int = 1
 
+    @classmethod
+    def from_trajectory(cls, trajectory: Any, *, Iext: float, dt: float, method: str, params: Any) -> HHResult:
+        """The result of one neuron's :func:`hh_brainpy.integrate` run at a constant ``Iext`` (uA/cm^2).
+
+        ``params`` is the :class:`hh_brainpy.HHParams` it ran with; ``spike`` marks the
+        samples that end a step in which V crossed ``params.V_th`` upwards, as :class:`hh_brainpy.HH`.
+        """
+        ts, V, m, h, n = (np.asarray(x) for x in trajectory)
+        V, m, h, n = (x.reshape(ts.size, -1) for x in (V, m, h, n))
+        spike = np.zeros(V.shape, dtype=bool)
+        spike[1:] = (V[:-1] < params.V_th) & (V[1:] >= params.V_th)
+        values = {name: float(np.asarray(getattr(params, name))) for name in dataclasses.asdict(params)}
+        return cls(ts=ts, V=V, m=m, h=h, n=n, spike=spike, Iext=np.full(V.shape, float(Iext)), dt=dt,
+                   method=method, params=values)
+
     @property
     def duration(self) -> float:
         """Simulated time, ms."""

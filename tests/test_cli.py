@@ -38,3 +38,18 @@ def test_unstable_dt_is_an_error_not_a_figure(tmp_path, capsys):
     assert main(["simulate", "--dt", "0.1", "--out", str(png)]) == 2
     assert "stability limit" in capsys.readouterr().err
     assert not png.exists()
+
+
+@pytest.mark.parametrize("init", ["steady", "rest", "zeros"])
+def test_the_command_gives_the_runners_trace(init, tmp_path):
+    """The command's compiled path (integrate) and hb.simulate give the same V, m, h, n and spikes."""
+    import hh_brainpy as hb
+
+    csv = tmp_path / "hh.csv"
+    assert main(["simulate", "--duration", "30", "--gK", "30", "--init", init, "--out", str(tmp_path / "a.png"),
+                 "--csv", str(csv)]) == 0
+    ours, theirs = HHResult.load(csv), hb.simulate(30.0, gK=30.0, init=init)
+    for name in ("V", "m", "h", "n"):
+        np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(ours.spike, theirs.spike)
+    assert ours.params["gK"] == 30.0 and ours.params["V_th"] == 20.0
