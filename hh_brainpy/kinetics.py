@@ -72,7 +72,7 @@ __all__ = [
     "n_alpha", "n_beta", "n_inf", "n_tau",
     "steady_state", "time_constant", "gate_derivative",
     "Q10", "T_REF", "temperature_factor",
-    "I_Na", "I_K", "I_L", "dVdt", "vector_field",
+    "I_Na", "I_K", "I_L", "dVdt", "vector_field", "RATE_NAMES", "RateMethods",
 ]
 
 ArrayLike = Any
@@ -310,3 +310,46 @@ def vector_field(
         gate_derivative(h, h_a, h_b, phi),
         gate_derivative(n, n_a, n_b, phi),
     ])
+
+
+#: The names of the six rate functions, in the order :func:`rates` returns them.
+RATE_NAMES = ("m_alpha", "m_beta", "h_alpha", "h_beta", "n_alpha", "n_beta")
+
+
+class RateMethods:
+    """The six rates as methods of a neuron class, and ``rates(V)``; override any of them in a subclass.
+
+    ``rates(V)`` evaluates all six from three exponentials (:func:`rates`) while none is
+    overridden, and calls the methods otherwise.  Both :class:`hh_brainpy.HH` and
+    :class:`hh_brainpy.state.HH` take their kinetics from here.
+    """
+
+    def m_alpha(self, V: ArrayLike) -> ArrayLike:
+        """Opening rate of m at V (mV), 1/ms (:func:`m_alpha`)."""
+        return m_alpha(V)
+
+    def m_beta(self, V: ArrayLike) -> ArrayLike:
+        """Closing rate of m at V (mV), 1/ms (:func:`m_beta`)."""
+        return m_beta(V)
+
+    def h_alpha(self, V: ArrayLike) -> ArrayLike:
+        """Opening rate of h at V (mV), 1/ms (:func:`h_alpha`)."""
+        return h_alpha(V)
+
+    def h_beta(self, V: ArrayLike) -> ArrayLike:
+        """Closing rate of h at V (mV), 1/ms (:func:`h_beta`)."""
+        return h_beta(V)
+
+    def n_alpha(self, V: ArrayLike) -> ArrayLike:
+        """Opening rate of n at V (mV), 1/ms (:func:`n_alpha`)."""
+        return n_alpha(V)
+
+    def n_beta(self, V: ArrayLike) -> ArrayLike:
+        """Closing rate of n at V (mV), 1/ms (:func:`n_beta`)."""
+        return n_beta(V)
+
+    def rates(self, V: ArrayLike) -> tuple[ArrayLike, ...]:
+        """``(m_alpha, m_beta, h_alpha, h_beta, n_alpha, n_beta)`` at V (mV), 1/ms."""
+        if all(getattr(type(self), name) is getattr(RateMethods, name) for name in RATE_NAMES):
+            return rates(V)
+        return tuple(getattr(self, name)(V) for name in RATE_NAMES)

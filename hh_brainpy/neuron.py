@@ -34,14 +34,13 @@ from hh_brainpy.params import FIELD_NAMES, HHParams
 
 __all__ = ["HH"]
 
-_RATE_METHODS = ("m_alpha", "m_beta", "h_alpha", "h_beta", "n_alpha", "n_beta")
 # V, m, h, n, spike, t_last_spike, input, 9 parameters and an rk4 step's temporaries, in float64
 _BYTES_PER_NEURON = 40 * 8
 _INIT_CHOICES = ("steady", "rest", "zeros", "random")
 _INIT_TEXT = "'steady', 'rest', 'zeros', 'random' (with seed) or a dict of V, m, h, n"
 
 
-class HH(bp.NeuGroup):
+class HH(k.RateMethods, bp.NeuGroup):
     r"""A group of Hodgkin-Huxley neurons, usable anywhere BrainPy takes a neuron.
 
     Notes
@@ -260,42 +259,6 @@ class HH(bp.NeuGroup):
     def _finish_construction(self) -> None:
         if self.__dict__.pop("_pending_reset", False):
             self.reset_state(self.mode)
-
-    # -- gating kinetics: override these six in a subclass to change the model --------
-    def m_alpha(self, V: Any) -> Any:
-        """Opening rate of m, 1/ms (:func:`hh_brainpy.kinetics.m_alpha`)."""
-        return k.m_alpha(V)
-
-    def m_beta(self, V: Any) -> Any:
-        """Closing rate of m, 1/ms (:func:`hh_brainpy.kinetics.m_beta`)."""
-        return k.m_beta(V)
-
-    def h_alpha(self, V: Any) -> Any:
-        """Opening rate of h, 1/ms (:func:`hh_brainpy.kinetics.h_alpha`)."""
-        return k.h_alpha(V)
-
-    def h_beta(self, V: Any) -> Any:
-        """Closing rate of h, 1/ms (:func:`hh_brainpy.kinetics.h_beta`)."""
-        return k.h_beta(V)
-
-    def n_alpha(self, V: Any) -> Any:
-        """Opening rate of n, 1/ms (:func:`hh_brainpy.kinetics.n_alpha`)."""
-        return k.n_alpha(V)
-
-    def n_beta(self, V: Any) -> Any:
-        """Closing rate of n, 1/ms (:func:`hh_brainpy.kinetics.n_beta`)."""
-        return k.n_beta(V)
-
-    def rates(self, V: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
-        """``(m_alpha, m_beta, h_alpha, h_beta, n_alpha, n_beta)`` at V, 1/ms."""
-        if self._textbook_rates:
-            return k.rates(V)
-        return (self.m_alpha(V), self.m_beta(V), self.h_alpha(V), self.h_beta(V),
-                self.n_alpha(V), self.n_beta(V))
-
-    @property
-    def _textbook_rates(self) -> bool:
-        return all(getattr(type(self), name) is getattr(HH, name) for name in _RATE_METHODS)
 
     # -- derived from the rates --------------------------------------------------------------
     def m_inf(self, V: Any) -> Any:

@@ -66,7 +66,6 @@ STATE_METHODS = ("rk4", "exp_euler")
 # brainpy.state.HH's defaults (shared, stateless objects)
 _UNIFORM_V = braintools.init.Uniform(-70.0 * u.mV, -60.0 * u.mV)
 _RELU_GRAD = braintools.surrogate.ReluGrad()
-_RATE_METHODS = ("m_alpha", "m_beta", "h_alpha", "h_beta", "n_alpha", "n_beta")
 _UNITS = {"ENa": u.mV, "EK": u.mV, "EL": u.mV, "V_th": u.mV, "gNa": u.msiemens, "gK": u.msiemens,
           "gL": u.msiemens, "C": u.ufarad}
 _UNIT_NAMES = {"ENa": "mV", "EK": "mV", "EL": "mV", "V_th": "mV", "gNa": "mS", "gK": "mS", "gL": "mS", "C": "uF"}
@@ -87,7 +86,7 @@ def _in_units(name: str, value: Any, shape: tuple[int, ...]) -> Any:
     return jnp.asarray(value, dtype=brainstate.environ.dftype())
 
 
-class HH(_Neuron):
+class HH(k.RateMethods, _Neuron):
     r"""Hodgkin-Huxley neurons for ``brainpy.state``, on hh_brainpy's equations and integrators.
 
     .. math::
@@ -180,40 +179,9 @@ class HH(_Neuron):
         self.V_initializer = V_initializer
         self.m_initializer, self.h_initializer, self.n_initializer = m_initializer, h_initializer, n_initializer
 
-    # -- gating kinetics: override these six in a subclass to change the model ----------------------
-    def m_alpha(self, V: Any) -> Any:
-        """Opening rate of m at V (mV), 1/ms."""
-        return k.m_alpha(V)
-
-    def m_beta(self, V: Any) -> Any:
-        """Closing rate of m at V (mV), 1/ms."""
-        return k.m_beta(V)
-
-    def h_alpha(self, V: Any) -> Any:
-        """Opening rate of h at V (mV), 1/ms."""
-        return k.h_alpha(V)
-
-    def h_beta(self, V: Any) -> Any:
-        """Closing rate of h at V (mV), 1/ms."""
-        return k.h_beta(V)
-
-    def n_alpha(self, V: Any) -> Any:
-        """Opening rate of n at V (mV), 1/ms."""
-        return k.n_alpha(V)
-
-    def n_beta(self, V: Any) -> Any:
-        """Closing rate of n at V (mV), 1/ms."""
-        return k.n_beta(V)
-
-    def rates(self, V: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
-        """The six rates at V (mV): from three exponentials unless a subclass overrides one."""
-        if all(getattr(type(self), name) is getattr(HH, name) for name in _RATE_METHODS):
-            return k.rates(V)
-        return tuple(getattr(self, name)(V) for name in _RATE_METHODS)
-
     def _exact_rates(self, V: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
         # the six rate functions (not kinetics.rates' shared exponentials): brainpy.state.HH's floats
-        return tuple(getattr(self, name)(V) for name in _RATE_METHODS)
+        return tuple(getattr(self, name)(V) for name in k.RATE_NAMES)
 
     def dY(self, Y: Any, t: Any, I: Any) -> Any:  # noqa: E741
         """:func:`hh_brainpy.kinetics.vector_field` on ``Y = [V (mV), m, h, n]`` with current ``I`` (uA)."""
