@@ -1,4 +1,9 @@
-"""Figures from an :class:`hh_brainpy.HHResult`.  Each helper returns its Axes and never shows."""
+"""Figures from an :class:`hh_brainpy.HHResult` or arrays.  Each helper returns its Axes and never shows.
+
+A leaf of the package: it imports nothing of hh_brainpy.  ``matplotlib.pyplot`` is imported inside
+each helper, so that ``import hh_brainpy`` does not start matplotlib (a third of a second, and a
+backend choice) for users who never plot.
+"""
 
 from __future__ import annotations
 

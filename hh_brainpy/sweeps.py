@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
@@ -312,7 +313,5 @@ def _run(params: HHParams, Iext: Any, V0: Any, steps: int, dt: float, method: st
 
 def _gather(x: Any) -> np.ndarray:
     if jax.process_count() > 1:  # pragma: no cover - needs several hosts
-        from jax.experimental import multihost_utils
-
         return np.asarray(multihost_utils.process_allgather(x, tiled=True))
     return np.asarray(x)

@@ -13,6 +13,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def test_the_frozen_reference_spike_times_equal_a_fresh_solution():
+    """benchmarks/data/reference_spikes.json holds the scipy reference's spike times (to 1e-8 ms)."""
+    from tests import reference as ref
+
+    data = json.loads((ROOT / "benchmarks" / "data" / "reference_spikes.json").read_text())
+    protocol = data["protocol"]
+    fresh = ref.solve(ref.steady_state_at(), protocol["duration_ms"], protocol["Iext_uA_cm2"])["spikes"]
+    assert len(fresh) == len(data["spike_times_ms"]) == 7
+    assert max(abs(a - b) for a, b in zip(fresh, data["spike_times_ms"], strict=True)) < 1e-8
+
+
 @pytest.mark.slow
 def test_the_benchmark_suite_smoke_run_reports_every_section(tmp_path):
     """The benchmark suite runs end to end at tiny sizes and reports every section (about 45 s)."""

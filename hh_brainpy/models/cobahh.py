@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+import brainevent  # BrainPy's event-driven sparse operators (a dependency of brainpy)
 import brainpy as bp
 import brainpy.math as bm
 import jax.numpy as jnp
@@ -130,8 +131,6 @@ class TraubMilesHH(TraubMilesKinetics, HH):
 
 def portable_event_backend() -> str:
     """The brainevent CPU backend a COBAHH step uses: ``'jax_raw'`` without numba, else brainevent's own."""
-    import brainevent
-
     if importlib.util.find_spec("numba") is None:
         return "jax_raw"
     return brainevent.config.get_backend("cpu") or "default (numba)"
@@ -145,8 +144,6 @@ def event_backend(name: str | None = None) -> Iterator[str]:
     is left as it was.  The backend matters when a step is traced (compiled),
     which is when :meth:`COBAHH.update` enters this block.
     """
-    import brainevent
-
     name = portable_event_backend() if name is None else name
     previous = brainevent.config.get_backend("cpu")
     if name != "default (numba)" and name != previous:
