@@ -12,7 +12,7 @@ import numpy as np
 from hh_brainpy.checks import check_real
 from hh_brainpy.params import COUNTING_V_TH
 
-__all__ = ["spike_times", "firing_rate", "interspike_intervals", "cv_isi"]
+__all__ = ["rate_from_counts", "spike_times", "firing_rate", "interspike_intervals", "cv_isi"]
 
 
 def _hermite_root(t0: np.ndarray, h: np.ndarray, v0: np.ndarray, v1: np.ndarray,
@@ -88,10 +88,15 @@ def _per_neuron(times: Any) -> list[np.ndarray]:
     return [np.asarray(times)] if isinstance(times, np.ndarray) else [np.asarray(t) for t in times]
 
 
-def firing_rate(times: Any, duration: float) -> np.ndarray:
-    """Mean firing rate in Hz: spike count / ``duration`` (ms) * 1000, per neuron."""
+def rate_from_counts(counts: Any, duration: float) -> np.ndarray:
+    """Firing rate in Hz of spike ``counts`` over ``duration`` ms: ``counts / duration * 1000``."""
     duration = check_real("duration", duration, low=0.0, low_open=True)
-    return np.array([t.size for t in _per_neuron(times)], dtype=float) * 1000.0 / duration
+    return np.asarray(counts, dtype=float) * 1000.0 / duration
+
+
+def firing_rate(times: Any, duration: float) -> np.ndarray:
+    """Mean firing rate in Hz of each neuron's spike ``times`` over ``duration`` ms (:func:`rate_from_counts`)."""
+    return rate_from_counts([t.size for t in _per_neuron(times)], duration)
 
 
 def interspike_intervals(times: Any) -> list[np.ndarray]:

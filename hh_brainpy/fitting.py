@@ -129,7 +129,7 @@ def resting_start(V0: Any) -> tuple[Any, Any, Any, Any]:
     return V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class FitResult:
     """What :func:`fit` found.
 

@@ -36,6 +36,7 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from hh_brainpy import kinetics as k
+from hh_brainpy.analysis import rate_from_counts
 from hh_brainpy.checks import (
     NonFiniteError,
     check_dt_for_method,
@@ -192,7 +193,7 @@ def _result(outputs: Any, axes: dict[str, np.ndarray], shape: tuple[int, ...], p
     _raise_if_not_finite(bad_at, axes, shape, dt)
     spike_count = count[:n_points].reshape(shape).astype(int)
     return SweepResult(
-        axes=axes, spike_count=spike_count, rate=spike_count / ((duration - transient) * 1e-3),
+        axes=axes, spike_count=spike_count, rate=rate_from_counts(spike_count, duration - transient),
         duration=duration, transient=transient, dt=dt, n_devices=len(plan.devices),
         ts=None if V is None else np.arange(V.shape[0]) * plan.record_every * dt,
         V=None if V is None else V[:, :n_points].reshape(V.shape[0], *shape),
