@@ -5,7 +5,7 @@ the process's own ``getrusage(RUSAGE_SELF).ru_maxrss``) is compared with the sam
 doing a 1 ms run of the same population (imports, compilation, the model's
 state: the baseline) and with the bytes of the samples kept.
 
-    python -m benchmarks.memory            # the scenarios of issue 5 (a few minutes)
+    python -m benchmarks.memory            # the full scenarios (a few minutes)
     python -m benchmarks.memory --smoke    # tiny versions, for CI
 
 Writes ``benchmarks/results/memory.md``.

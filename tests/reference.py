@@ -1,7 +1,7 @@
 """An independent Hodgkin-Huxley reference: NumPy right-hand side + ``scipy.integrate.solve_ivp``.
 
-Written from the equations in DEVELOPERS.md, not from hh_brainpy (this file must
-never import it, or shared bugs would cancel).  Solved with LSODA at
+Written from the published equations (Hodgkin & Huxley 1952, as in the README), not from
+hh_brainpy (it must never import it, or shared bugs would cancel).  Solved with LSODA at
 rtol = atol = 1e-10; spike times are solve_ivp events on the dense output.
 """
 

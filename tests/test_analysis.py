@@ -25,7 +25,7 @@ def exact_samples(dt=0.01, t_end=100.0):
 
 
 def test_hermite_spike_times_beat_linear_interpolation_on_the_exact_trajectory():
-    """Issue 3: on the exact trajectory at dt = 0.01, Hermite error << linear's ~2.4e-5 ms floor."""
+    """On the exact trajectory at dt = 0.01, Hermite error << linear's ~2.4e-5 ms floor."""
     ts, V, dVdt, exact = exact_samples()
     linear = analysis.spike_times(ts, V, 0.0)
     hermite = analysis.spike_times(ts, V, 0.0, dVdt)

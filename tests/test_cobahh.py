@@ -17,7 +17,7 @@ def rates(net, duration=100.0):
 
 
 def test_small_cobahh_is_active_and_recurrence_matters():
-    """Issue 3: 400 neurons (p = 0.2), 100 ms: active E and I at plausible rates; no recurrence changes them."""
+    """400 neurons (p = 0.2), 100 ms: active E and I at plausible rates; no recurrence changes them."""
     net = COBAHH(400, p=0.2, seed=1)
     assert isinstance(net.E, TraubMilesHH) and net.E.num == 320 and net.I.num == 80
     rate_e, rate_i = rates(net)

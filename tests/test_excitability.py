@@ -18,7 +18,7 @@ def reference_spikes_after(iext, t_end=300.0, transient=100.0):
 
 
 def test_fi_curve_is_one_batched_run_and_non_decreasing_above_onset():
-    """Issue 3: rates from one population of N neurons; zero at 0, rising once repetitive."""
+    """Rates from one population of N neurons; zero at 0, rising once repetitive."""
     currents, rates = ex.fi_curve(np.linspace(0.0, 40.0, 21), duration=300.0)
     assert rates[0] == 0.0 and rates[-1] > 80.0
     firing = rates > 0
@@ -28,7 +28,7 @@ def test_fi_curve_is_one_batched_run_and_non_decreasing_above_onset():
 
 
 def test_rheobase_brackets_the_reference_onset_of_repetitive_firing():
-    """Issue 3: at rheobase + 0.05 the reference fires repetitively, at rheobase - 0.05 it does not."""
+    """At rheobase + 0.05 the reference fires repetitively, at rheobase - 0.05 it does not."""
     r = ex.rheobase(tol=0.01)
     assert 2.0 < r < 8.0
     assert reference_spikes_after(r + 0.05) >= 2

@@ -34,7 +34,7 @@ def loop_spike_times(y):
 
 @pytest.mark.parametrize(("start", "first_spike"), [("zeros", 13.36), ("steady", 2.09)])
 def test_user_loop_matches_reference_spike_times_float64(start, first_spike):
-    """Issue 2: the document's loop gives the reference's 7 spike times within 3e-5 ms (float64)."""
+    """The document's loop gives the reference's 7 spike times within 3e-5 ms (float64)."""
     y0 = (0.0, 0.0, 0.0, 0.0) if start == "zeros" else ref.steady_state_at()
     expected = ref.solve(y0, 100.0)["spikes"]
     times = loop_spike_times(run_user_loop(*y0))
@@ -44,7 +44,7 @@ def test_user_loop_matches_reference_spike_times_float64(start, first_spike):
 
 
 def test_user_loop_matches_reference_spike_times_float32(float32):
-    """Issue 2: in float32 the same loop is within 2.5e-4 ms of the reference."""
+    """In float32 the same loop is within 2.5e-4 ms of the reference."""
     y0 = (0.0, 0.0, 0.0, 0.0)
     expected = ref.solve(y0, 100.0)["spikes"]
     y = run_user_loop(*y0)

@@ -16,7 +16,7 @@ DT = 0.01
 
 
 def test_hh_runner_integral_loop_and_bp_dyn_hh_agree_to_1e10():
-    """Issue 2: HH + runner, the integral loop, integrate and bp.dyn.HH(rk4) agree to 1e-10 (float64)."""
+    """HH + runner, the integral loop, integrate and bp.dyn.HH(rk4) agree to 1e-10 (float64)."""
     y0 = ref.steady_state_at()
     ours = hb.simulate(20.0, Iext=10.0).V[:, 0]
     V, m, h, n = y0

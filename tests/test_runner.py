@@ -18,7 +18,7 @@ STARTS = {"steady": ref.steady_state_at(), "zeros": (0.0, 0.0, 0.0, 0.0)}
 
 @pytest.mark.parametrize("init", ["steady", "zeros"])
 def test_simulate_matches_reference_spike_times_float64(init):
-    """Issue 2: HH + runner at rk4, dt = 0.01: 0 mV crossings within 3e-5 ms of the reference."""
+    """HH + runner at rk4, dt = 0.01: 0 mV crossings within 3e-5 ms of the reference."""
     expected = ref.solve(STARTS[init], 100.0)["spikes"]
     times = hb.simulate(100.0, init=init).spike_times(0.0)[0]
     assert len(times) == len(expected) == 7
@@ -27,7 +27,7 @@ def test_simulate_matches_reference_spike_times_float64(init):
 
 @pytest.mark.parametrize("init", ["steady", "zeros"])
 def test_simulate_matches_reference_spike_times_float32(init, float32):
-    """Issue 2: the same in float32, within 2.5e-4 ms."""
+    """The same in float32, within 2.5e-4 ms."""
     res = hb.simulate(100.0, init=init)
     assert res.V.dtype == np.float32
     expected = ref.solve(STARTS[init], 100.0)["spikes"]
@@ -111,7 +111,7 @@ def test_save_and_load_round_trip(tmp_path):
     ],
 )
 def test_bad_input_raises_a_clear_error(kwargs, error, match):
-    """Issue 2: bad arguments name the parameter and the allowed range."""
+    """Bad arguments name the parameter and the allowed range."""
     kwargs = {"duration": 10.0, **kwargs}
     with pytest.raises(error, match=match):
         hb.simulate(kwargs.pop("duration"), **kwargs)
