@@ -70,7 +70,7 @@ def test_steady_states_lie_in_the_unit_interval(V):
 
 
 def test_resting_currents_balance_at_the_documented_rest():
-    """With gL = 0.03 and EL = -54.387 the total ionic current vanishes near -70.7 mV (rest with BrainPy's parameters)."""
+    """With BrainPy's gL = 0.03 and EL = -54.387 the total ionic current vanishes near -70.7 mV (rest)."""
     V = np.linspace(-72.0, -69.0, 30001)
     I_ion = (k.I_Na(V, k.m_inf(V), k.h_inf(V), 120.0, 50.0) + k.I_K(V, k.n_inf(V), 36.0, -77.0)
              + k.I_L(V, 0.03, -54.387))
