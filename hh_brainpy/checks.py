@@ -32,6 +32,7 @@ see the README).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import os
@@ -49,6 +50,7 @@ __all__ = [
     "check_method", "check_dt", "check_dt_for_method", "check_duration",
     "check_params", "check_size", "check_gate", "check_state", "check_finite_trace",
     "check_record_every", "check_window", "check_memory", "available_memory", "check_real", "check_int",
+    "RunPlan", "plan_run",
 ]
 
 # Measured as described in the module docstring, per method: (dt at divergence, ms; phi * dt at
@@ -313,3 +315,39 @@ def check_int(name: str, value: Any, low: int) -> int:
     if value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     return int(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPlan:
+    """What a run steps (``steps`` of ``dt``) and keeps: samples ``first..last``, sample i after i * record_every."""
+
+    dt: float
+    steps: int
+    record_every: int
+    first: int
+    last: int
+
+    @property
+    def samples(self) -> int:
+        """How many samples are kept."""
+        return max(0, self.last - self.first + 1)
+
+
+def plan_run(duration: Any, dt: Any, method: str, *, stiffness: Mapping[str, Any] | None = None,
+             record_every: Any = 1, window: Any = None, t_start: float = 0.0, bytes_per_sample: int = 0,
+             what: str = "the recorded samples",
+             way_out: str = "record fewer samples (record_every=..., window=...)") -> RunPlan:
+    """The one check of a run: dt (for the method and the ``stiffness`` parameters), duration, decimation,
+    window and memory (``bytes_per_sample`` times the samples kept); returns the :class:`RunPlan`."""
+    dt = check_dt_for_method(dt, check_method(method), **dict(stiffness or {}))
+    steps = check_duration(duration, dt)
+    record_every = check_record_every(record_every, steps, dt)
+    first, last = 0, steps // record_every
+    if window is not None:
+        t0, t1 = check_window(window, t_start, t_start + steps * dt)
+        period = record_every * dt
+        first = max(0, math.ceil((t0 - t_start) / period - 1e-9))
+        last = min(last, math.floor((t1 - t_start) / period + 1e-9))
+    plan = RunPlan(dt, steps, record_every, first, last)
+    check_memory(plan.samples * bytes_per_sample, what, way_out)
+    return plan

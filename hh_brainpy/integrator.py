@@ -40,12 +40,11 @@ from hh_brainpy import kinetics as k
 from hh_brainpy.checks import (
     EXPONENTIAL_METHODS,
     check_dt_for_method,
-    check_duration,
     check_finite_trace,
-    check_memory,
     check_method,
     check_params,
     check_state,
+    plan_run,
 )
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, HHParams
 from hh_brainpy.params import DEFAULT_PARAMS as _D
@@ -299,12 +298,11 @@ def integrate(
     p = HHParams.from_overrides(params, **overrides)
     y0 = check_state(y0)
     check_params({"Iext": Iext})
-    method = check_method(method)
-    dt = check_dt_for_method(dt, method, **p.membrane())
-    steps = check_duration(duration, dt)
     size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in y0))))
-    check_memory((steps + 1) * 4 * size * 8, "the trajectory (V, m, h, n at every step)",
-                 "integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
+    plan = plan_run(duration, dt, method, stiffness=p.membrane(), bytes_per_sample=4 * size * 8,
+                    what="the trajectory (V, m, h, n at every step)",
+                    way_out="integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
+    dt, steps = plan.dt, plan.steps
     states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), jnp.asarray(Iext, dtype=float), p,
                                  dt, method, steps)
     ts = np.arange(steps + 1) * dt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,14 +19,11 @@ from hh_brainpy.checks import (
     NonFiniteError,
     check_dt,
     check_dt_for_method,
-    check_duration,
     check_finite_trace,
-    check_memory,
     check_method,
     check_params,
-    check_record_every,
     check_size,
-    check_window,
+    plan_run,
 )
 from hh_brainpy.neuron import HH
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, FIELD_NAMES, HHParams
@@ -155,33 +151,25 @@ class HHRunner:
         )
 
     def _checked_params(self, params: HHParams) -> HHParams:
-        """The model's parameters ``params``, checked (finite, in range, stable at this dt), as arrays."""
+        """The model's parameters ``params``, checked (finite, in range), as arrays."""
         check_params({name: np.asarray(bm.as_numpy(getattr(params, name))) for name in FIELD_NAMES})
-        check_dt_for_method(self.dt, self.model.method, **self.model._stiffness())
         return jax.tree_util.tree_map(lambda x: jnp.asarray(bm.as_jax(x), dtype=bm.float_), params)
 
     def _plan(self, duration: float, record_every: Any, window: Any, chunk_steps: Any, stimulus: Stimulus) -> _Plan:
-        """Check the run's arguments against each other and the memory; return what to step and keep."""
-        dt = self.dt
-        steps = check_duration(duration, dt)
-        t_start = self._runner.t0 + self._runner.i0 * dt
-        if stimulus.t_end is not None and t_start + steps * dt > stimulus.t_end + 1e-9:
+        """The run's one check (:func:`hh_brainpy.checks.plan_run`), the stimulus's end, and the chunks."""
+        t_start = self._runner.t0 + self._runner.i0 * self.dt
+        n_neurons = int(np.prod(self.model.varshape))
+        run = plan_run(duration, self.dt, self.model.method, stiffness=self.model._stiffness(),
+                       record_every=record_every, window=window, t_start=t_start,
+                       bytes_per_sample=n_neurons * len(self.monitors) * 8,
+                       way_out="record fewer samples (record_every=..., window=..., fewer monitors or neurons)")
+        if stimulus.t_end is not None and t_start + run.steps * self.dt > stimulus.t_end + 1e-9:
             raise ValueError(
                 f"the current array ends at t = {stimulus.t_end} ms, before the run's end at "
-                f"{t_start + steps * dt:g} ms; give a longer array or a shorter duration"
+                f"{t_start + run.steps * self.dt:g} ms; give a longer array or a shorter duration"
             )
-        record_every = check_record_every(record_every, steps, dt)
-        first, last = 0, steps // record_every  # samples kept: indices first..last, sample i after i*k steps
-        if window is not None:
-            t0, t1 = check_window(window, t_start, t_start + steps * dt)
-            period = record_every * dt
-            first = max(0, math.ceil((t0 - t_start) / period - 1e-9))
-            last = min(last, math.floor((t1 - t_start) / period + 1e-9))
-        n_neurons = int(np.prod(self.model.varshape))
-        check_memory(max(0, last - first + 1) * n_neurons * len(self.monitors) * 8, "the recorded samples",
-                     "record fewer samples (record_every=..., window=..., fewer monitors or neurons)")
-        return _Plan(steps, record_every, first, last, self._chunk_steps(chunk_steps, record_every),
-                     t_start, n_neurons)
+        return _Plan(run.steps, run.record_every, run.first, run.last,
+                     self._chunk_steps(chunk_steps, run.record_every), t_start, n_neurons)
 
     def _collect(self, plan: _Plan, params: HHParams, stimulus: Stimulus) -> dict[str, np.ndarray]:
         """Step the plan chunk by chunk; keep the planned samples (spikes OR-ed between them)."""

@@ -39,13 +39,9 @@ from hh_brainpy import kinetics as k
 from hh_brainpy.analysis import rate_from_counts
 from hh_brainpy.checks import (
     NonFiniteError,
-    check_dt_for_method,
-    check_duration,
-    check_int,
-    check_memory,
-    check_method,
     check_params,
     check_real,
+    plan_run,
 )
 from hh_brainpy.integrator import make_step
 from hh_brainpy.params import (
@@ -151,14 +147,10 @@ def sweep(
     ([0, 5, 5], [0.0, 62.5, 62.5])
     """
     axes, fixed = _check_grid(grid, fixed)
-    plan = _plan(duration, dt, method, transient, V_th if threshold is None else threshold, V_init, record_every,
-                 devices)
     shape = tuple(v.size for v in axes.values())
     params, Iext = _grid_params(axes, fixed, shape)
-    check_dt_for_method(dt, plan.method, **params.membrane())
-    if plan.record_every is not None:
-        check_memory((plan.steps // plan.record_every + 1) * params.gK.size * 8, "the recorded V of the sweep",
-                     "record V less often (record_every=...), or sweep fewer points")
+    plan = _plan(duration, dt, method, params, transient, V_th if threshold is None else threshold, V_init,
+                 record_every, devices)
     sharded, padded_Iext, V0 = _shard(params, Iext, plan.V_init, plan.devices)
     outputs = _run(sharded, padded_Iext, V0, plan.steps, dt, plan.method, plan.V_th, plan.transient_steps,
                    plan.record_every)
@@ -175,13 +167,17 @@ class _Plan(NamedTuple):
     devices: list[Any]
 
 
-def _plan(duration: float, dt: float, method: str, transient: float, V_th: float, V_init: float,
+def _plan(duration: float, dt: float, method: str, params: HHParams, transient: float, V_th: float, V_init: float,
           record_every: int | None, devices: Sequence[Any] | None) -> _Plan:
-    """Check a sweep's run arguments (not the grid) and return what to step."""
-    method = check_method(method)
-    steps = check_duration(duration, dt)
-    return _Plan(method, steps, _check_transient(transient, duration, dt), check_real("V_th", V_th),
-                 check_real("V_init", V_init), _check_record_every(record_every, steps), _check_devices(devices))
+    """The run's one check (:func:`hh_brainpy.checks.plan_run`, with the memory of V if recorded), and the rest."""
+    run = plan_run(duration, dt, method, stiffness=params.membrane(),
+                   record_every=1 if record_every is None else record_every,
+                   bytes_per_sample=0 if record_every is None else params.gK.size * 8,
+                   what="the recorded V of the sweep", way_out="record V less often (record_every=...), or sweep "
+                   "fewer points")
+    return _Plan(method, run.steps, _check_transient(transient, duration, run.dt), check_real("V_th", V_th),
+                 check_real("V_init", V_init), None if record_every is None else run.record_every,
+                 _check_devices(devices))
 
 
 def _result(outputs: Any, axes: dict[str, np.ndarray], shape: tuple[int, ...], plan: _Plan, duration: float,
@@ -241,15 +237,6 @@ def _check_devices(devices: Sequence[Any] | None) -> list[Any]:
     if not devices:
         raise ValueError("devices must name at least one JAX device")
     return devices
-
-
-def _check_record_every(record_every: Any, steps: int) -> int | None:
-    if record_every is None:
-        return None
-    record_every = check_int("record_every", record_every, 1)
-    if record_every > steps:
-        raise ValueError(f"record_every must be an int in [1, {steps}] (steps), got {record_every!r}")
-    return record_every
 
 
 def _default(name: str) -> float:
