@@ -127,8 +127,8 @@ def sweep(
     transient : float
         Spikes before this time (ms) are not counted.  Default 0.
     record_every : int, optional
-        Also return V every ``record_every`` steps (memory: grid size times
-        samples).  Default: spikes only.
+        Also return V every ``record_every`` steps, a divisor of the steps
+        (memory: grid size times samples).  Default: spikes only.
     devices : sequence of jax.Device, optional
         Devices to split the grid over.  Default: ``jax.devices()``, all of them.
 
