@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from hh_brainpy.checks import (
     NonFiniteError,
+    RunPlan,
     check_dt,
     check_dt_for_method,
     check_finite_trace,
@@ -143,9 +144,10 @@ class HHRunner:
         stimulus = as_stimulus(self.stimulus)
         plan = self._plan(duration, record_every, window, chunk_steps, stimulus)
         kept = self._collect(plan, params, stimulus)
-        ts = plan.t_start + np.arange(plan.first, plan.last + 1) * plan.record_every * self.dt
+        run = plan.run
+        ts = plan.t_start + np.arange(run.first, run.last + 1) * run.record_every * self.dt
         return HHResult(
-            ts=ts, dt=self.dt, method=self.model.method, params=_as_numpy(recorded), record_every=record_every,
+            ts=ts, dt=self.dt, method=self.model.method, params=_as_numpy(recorded), record_every=run.record_every,
             Iext=self._current_at(stimulus, ts) if set(_STATE) <= set(self.monitors) else None,
             **{name: kept.get(name) for name in (*_STATE, "spike")},
         )
@@ -168,30 +170,30 @@ class HHRunner:
                 f"the current array ends at t = {stimulus.t_end} ms, before the run's end at "
                 f"{t_start + run.steps * self.dt:g} ms; give a longer array or a shorter duration"
             )
-        return _Plan(run.steps, run.record_every, run.first, run.last,
-                     self._chunk_steps(chunk_steps, run.record_every), t_start, n_neurons)
+        return _Plan(run, self._chunk_steps(chunk_steps, run.record_every), t_start, n_neurons)
 
     def _collect(self, plan: _Plan, params: HHParams, stimulus: Stimulus) -> dict[str, np.ndarray]:
         """Step the plan chunk by chunk; keep the planned samples (spikes OR-ed between them)."""
+        run = plan.run
         initial = self._snapshot()
-        kept = {name: np.empty((max(0, plan.last - plan.first + 1), plan.n_neurons), dtype=value.dtype)
+        kept = {name: np.empty((run.samples, plan.n_neurons), dtype=value.dtype)
                 for name, value in initial.items()}
         position = 0
-        if plan.first == 0:
+        if run.first == 0:
             for name, value in initial.items():
                 kept[name][0] = value.reshape(-1)
             position = 1
         pending = np.zeros(plan.n_neurons, dtype=np.int64)  # spikes since the last sample
         done = 0
-        with tqdm(total=plan.steps, unit="step", disable=not self.progress_bar, desc="hh_brainpy") as bar:
-            while done < plan.steps:
-                n = min(plan.chunk, plan.steps - done)
+        with tqdm(total=run.steps, unit="step", disable=not self.progress_bar, desc="hh_brainpy") as bar:
+            while done < run.steps:
+                n = min(plan.chunk, run.steps - done)
                 records = self._advance(n, params, stimulus)
                 step_ids = done + 1 + np.arange(n)  # row j holds the state after step done + j + 1
                 self._check_chunk(records, plan.t_start + step_ids * self.dt, plan.t_start + done * self.dt)
-                ends = np.flatnonzero(step_ids % plan.record_every == 0)
-                index = step_ids[ends] // plan.record_every
-                mask = (index >= plan.first) & (index <= plan.last)
+                ends = np.flatnonzero(step_ids % run.record_every == 0)
+                index = step_ids[ends] // run.record_every
+                mask = (index >= run.first) & (index <= run.last)
                 for name, values in records.items():
                     if name == "spike":
                         sample, pending = _or_spikes(values, ends, pending)
@@ -265,12 +267,9 @@ class HHRunner:
 
 @dataclasses.dataclass(frozen=True)
 class _Plan:
-    """What a run steps and keeps: its steps, the samples kept (``first..last``, every ``record_every``), the chunk."""
+    """A checked :class:`hh_brainpy.checks.RunPlan`, with where it starts, its chunk length and its neurons."""
 
-    steps: int
-    record_every: int
-    first: int
-    last: int
+    run: RunPlan
     chunk: int
     t_start: float
     n_neurons: int
