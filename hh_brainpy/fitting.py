@@ -126,7 +126,7 @@ def voltage_trace(
 def resting_start(V0: Any) -> tuple[Any, Any, Any, Any]:
     """``(V0, m_inf(V0), h_inf(V0), n_inf(V0))``: V0 with every gate at steady state (independent of g, E, C, T)."""
     V0 = jnp.asarray(V0)
-    return V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0)
+    return (V0, *k.steady_gates(V0))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -303,7 +303,10 @@ def integrate(
                     what="the trajectory (V, m, h, n at every step)",
                     way_out="integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
     dt, steps = plan.dt, plan.steps
-    states = _integrate_compiled(tuple(jnp.asarray(y) for y in y0), jnp.asarray(Iext, dtype=float), p,
+    # NumPy arrays of JAX's float type: a jitted call takes them as they are (jnp.asarray on a Python
+    # number would compile a conversion of its own, a noticeable part of a short command-line run).
+    real = jax.dtypes.canonicalize_dtype(float)
+    states = _integrate_compiled(tuple(np.asarray(y, dtype=real) for y in y0), np.asarray(Iext, dtype=real), p,
                                  dt, method, steps)
     ts = np.arange(steps + 1) * dt
     V, m, h, n = (np.asarray(x) for x in states)

@@ -18,7 +18,7 @@ from brainpy.context import share
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import (
-    EXPONENTIAL_METHODS,
+    PER_VARIABLE_METHODS,
     SDE_METHODS,
     NonFiniteError,
     check_dt,
@@ -331,7 +331,7 @@ class HH(k.RateMethods, bp.NeuGroup):
     def _stacked(self) -> bool:
         # dm, dh, dn overridden in a subclass: step them as written, variable by variable.
         own = all(getattr(type(self), name) is getattr(HH, name) for name in ("dm", "dh", "dn"))
-        return own and self.method not in EXPONENTIAL_METHODS and self.noise is None
+        return own and self.method not in PER_VARIABLE_METHODS and self.noise is None
 
     # -- state --------------------------------------------------------------------------------
     @staticmethod

@@ -69,6 +69,13 @@ def test_steady_states_lie_in_the_unit_interval(V):
         assert float(tau(V)) > 0.0
 
 
+@given(V=voltages)
+def test_steady_gates_are_the_three_steady_states(V):
+    """steady_gates(V), one compiled function, returns exactly (m_inf, h_inf, n_inf) at V."""
+    np.testing.assert_allclose(np.asarray(k.steady_gates(V)),
+                               [float(k.m_inf(V)), float(k.h_inf(V)), float(k.n_inf(V))], rtol=1e-6)
+
+
 def test_resting_currents_balance_at_the_documented_rest():
     """With BrainPy's gL = 0.03 and EL = -54.387 the total ionic current vanishes near -70.7 mV (rest)."""
     V = np.linspace(-72.0, -69.0, 30001)

@@ -9,6 +9,7 @@ import pytest
 
 import hh_brainpy as hb
 from hh_brainpy import kinetics as k
+from hh_brainpy.checks import PER_VARIABLE_METHODS
 from hh_brainpy.models import TraubMilesHH
 from tests import reference as ref
 
@@ -42,17 +43,24 @@ class _VariableByVariable(hb.HH):
         return super().dm(m, t, V)
 
 
-@pytest.mark.parametrize("method", ["rk4", "rk2", "euler", "exp_auto"])
+@pytest.mark.parametrize("method", ["rk4", "rk3", "ralston4"])
 def test_stacked_and_variable_by_variable_steps_agree(method):
-    """The stacked fast path (Runge-Kutta methods) gives the JointEq path's trajectory to 1e-10 mV."""
+    """The stacked fast path (Runge-Kutta methods of 3+ stages) gives the JointEq path's trajectory to 1e-10 mV."""
     fast, joint = hb.HH(1, method=method), _VariableByVariable(1, method=method)
-    assert fast._stacked == (method != "exp_auto")
+    assert fast._stacked
     assert not joint._stacked
-    dt = 0.005 if method == "euler" else DT
+    dt = DT
     traces = [hb.HHRunner(model, Iext=10.0, dt=dt, monitors=("V", "n")).run(20.0) for model in (fast, joint)]
     assert traces[0].V.max() > 20.0
     np.testing.assert_allclose(traces[0].V, traces[1].V, atol=1e-10, rtol=0)
     np.testing.assert_allclose(traces[0].n, traces[1].n, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("method", ["euler", "rk2", "midpoint", "heun2", "ralston2", "exp_auto", "exp_euler"])
+def test_one_and_two_stage_methods_step_variable_by_variable(method):
+    """Methods of at most two stages (and the exponential ones) step V, m, h, n separately, as bp.dyn.HH."""
+    assert method in PER_VARIABLE_METHODS
+    assert not hb.HH(1, method=method)._stacked
 
 
 @pytest.mark.parametrize("V_th", [-50.0, -30.0, 0.0, 20.0, 30.0, 40.0])
