@@ -101,7 +101,7 @@ def dY(
     :func:`hh_brainpy.kinetics.vector_field` with the parameters spelled out
     as ``bp.odeint`` needs them (units as in :class:`hh_brainpy.HHParams`).
     """
-    return k.vector_field(Y, Iext, HHParams(gNa, ENa, gK, EK, gL, EL, C, temperature))
+    return k.vector_field(Y, Iext, HHParams(gNa, ENa, gK, EK, gL, EL, C, temperature), key=t)
 
 
 

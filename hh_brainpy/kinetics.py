@@ -67,7 +67,7 @@ import jax.numpy as jnp
 from hh_brainpy.params import HHParams
 
 __all__ = [
-    "x_over_expm1", "x_over_em1_given_exp", "rates",
+    "x_over_expm1", "x_over_em1_given_exp", "exponentials", "rates", "computed_once",
     "m_alpha", "m_beta", "m_inf", "m_tau",
     "h_alpha", "h_beta", "h_inf", "h_tau",
     "n_alpha", "n_beta", "n_inf", "n_tau",
@@ -140,25 +140,64 @@ _E_HALF = math.exp(0.5)
 _E_MINUS_THREE_HALVES = math.exp(-1.5)
 
 
-def rates(V: ArrayLike) -> tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike]:
+def exponentials(V: ArrayLike) -> ArrayLike:
+    r"""The three exponentials behind the six rates, stacked on a new axis 0.
+
+    :math:`[e^{-(V+40)/10},\ e^{-(V+65)/80},\ e^{-(V+65)/18}]` at V (mV); see the
+    module Notes, "All six at once".
+    """
+    V = jnp.asarray(V)
+    return jnp.exp(jnp.stack([-(V + 40.0) / 10.0, -(V + 65.0) / 80.0, -(V + 65.0) / 18.0]))
+
+
+def rates(V: ArrayLike, *, key: ArrayLike = None) -> tuple[ArrayLike, ...]:
     r"""All six rates at V (mV), in 1/ms: ``(m_alpha, m_beta, h_alpha, h_beta, n_alpha, n_beta)``.
 
     The same functions as :func:`m_alpha` ... :func:`n_beta`, evaluated from
-    three exponentials (see the module Notes, "All six at once"); this is the
-    form the integrators use, because exponentials dominate the cost of a step.
+    three exponentials (:func:`exponentials`; see the module Notes, "All six at
+    once"); this is the form the integrators use, because exponentials dominate
+    the cost of a step.  ``key``: a traced scalar of the calling loop (the time);
+    with it the exponentials are computed into a buffer of their own
+    (:func:`computed_once`), the same values, faster in large CPU loops.
     """
+    V = jnp.asarray(V)
+    E, F, B = computed_once(exponentials, V, key)
     u = -(V + 40.0) / 10.0
-    E = jnp.exp(u)  # e^{-(V+40)/10}
-    F = jnp.exp(-(V + 65.0) / 80.0)  # e^{-(V+65)/80}
     F2 = F * F
     return (
         x_over_em1_given_exp(u, E),
-        4.0 * jnp.exp(-(V + 65.0) / 18.0),
+        4.0 * B,
         0.07 * (F2 * F2),
         1.0 / (1.0 + E * _E_HALF),
         0.1 * x_over_em1_given_exp(u - 1.5, E * _E_MINUS_THREE_HALVES),
         0.125 * F,
     )
+
+
+#: Below this many elements :func:`computed_once` is a plain call (a conditional costs more than it saves).
+_OWN_BUFFER_FROM = 512
+
+
+def computed_once(fn: Callable[[ArrayLike], ArrayLike], x: ArrayLike, key: ArrayLike = None) -> ArrayLike:
+    """``fn(x)``, computed into its own buffer when that is faster: the same values either way.
+
+    XLA on the CPU fuses an elementwise producer into every row of a stacked
+    consumer and so computes it once per row: in a Runge-Kutta stage of
+    :func:`vector_field` the exponentials were computed twice (the rows of m, h
+    and n each need two of the three).  The result of a conditional is always
+    materialised, so ``jax.lax.cond(key == key, fn, fn, x)`` computes ``fn(x)``
+    once; ``key`` is any traced scalar (the time), which XLA cannot fold, and
+    both branches are ``fn``, so the predicate's value does not matter (it is
+    False only for a NaN time).  Measured on a 2-core CPU: rk4 at 1e5 neurons
+    1.4-1.6x faster.
+
+    A plain ``fn(x)`` where the trick does not pay or does not apply: no
+    ``key``, a key that is not a scalar, fewer than 512 elements, or a backend
+    other than the CPU (on a GPU a conditional would synchronise the device).
+    """
+    if key is None or jnp.ndim(key) != 0 or jnp.size(x) < _OWN_BUFFER_FROM or jax.default_backend() != "cpu":
+        return fn(x)
+    return jax.lax.cond(key == key, fn, fn, x)
 
 
 # -- sodium activation m ---------------------------------------------------------------
@@ -293,8 +332,8 @@ def dVdt(
 
 
 def vector_field(
-    Y: ArrayLike, Iext: ArrayLike, p: HHParams, rates: Callable[[ArrayLike], tuple] = rates,
-    *, instantaneous_m: bool = False,
+    Y: ArrayLike, Iext: ArrayLike, p: HHParams, rates: Callable[..., tuple] = rates,
+    *, instantaneous_m: bool = False, key: ArrayLike = None,
 ) -> ArrayLike:
     r"""The whole system on a stacked state: ``Y = [V, m, h, n]`` (axis 0) to ``[dV, dm, dh, dn]``.
 
@@ -310,9 +349,11 @@ def vector_field(
     right-hand side that the functional integrator, :class:`hh_brainpy.HH`,
     the sweeps and the fits all step.  With ``instantaneous_m`` the sodium
     current uses :math:`m_\infty(V)` and ``dm`` is 0 (Wang & Buzsaki 1996).
+    ``key`` (the stage's time, traced) is passed on as ``rates(V, key=key)``;
+    give it only with :func:`rates` or a function that takes it.
     """
     V, m, h, n = Y
-    m_a, m_b, h_a, h_b, n_a, n_b = rates(V)
+    m_a, m_b, h_a, h_b, n_a, n_b = rates(V) if key is None else rates(V, key=key)
     phi = temperature_factor(p.temperature)
     m_used = steady_state(m_a, m_b) if instantaneous_m else m
     return jnp.stack([
@@ -359,8 +400,12 @@ class RateMethods:
         """Closing rate of n at V (mV), 1/ms (:func:`n_beta`)."""
         return n_beta(V)
 
-    def rates(self, V: ArrayLike) -> tuple[ArrayLike, ...]:
-        """``(m_alpha, m_beta, h_alpha, h_beta, n_alpha, n_beta)`` at V (mV), 1/ms."""
+    def rates(self, V: ArrayLike, *, key: ArrayLike = None) -> tuple[ArrayLike, ...]:
+        """``(m_alpha, m_beta, h_alpha, h_beta, n_alpha, n_beta)`` at V (mV), 1/ms (``key``: see :func:`rates`)."""
         if all(getattr(type(self), name) is getattr(RateMethods, name) for name in RATE_NAMES):
-            return rates(V)
+            return rates(V, key=key)
         return tuple(getattr(self, name)(V) for name in RATE_NAMES)
+
+    def _rates_take_key(self) -> bool:
+        """Whether ``rates`` is this class's (so it accepts ``key``), not a subclass's own."""
+        return type(self).rates is RateMethods.rates

@@ -300,7 +300,8 @@ class HH(k.RateMethods, bp.NeuGroup):
 
     def dY(self, Y: Any, t: Any, I: Any) -> Any:  # noqa: E741
         """The right-hand side on the stacked state ``Y = [V, m, h, n]`` (:func:`hh_brainpy.kinetics.vector_field`)."""
-        return k.vector_field(Y, I, self.params, self.rates, instantaneous_m=self.instantaneous_m)
+        return k.vector_field(Y, I, self.params, self.rates, instantaneous_m=self.instantaneous_m,
+                              key=t if self._rates_take_key() else None)
 
     @property
     def params(self) -> HHParams:

@@ -76,6 +76,16 @@ def test_steady_gates_are_the_three_steady_states(V):
                                [float(k.m_inf(V)), float(k.h_inf(V)), float(k.n_inf(V))], rtol=1e-6)
 
 
+def test_rates_computed_in_their_own_buffer_are_the_same_rates():
+    """rates(V, key=t) inside a compiled function (exponentials materialised once) equals rates(V), bitwise."""
+    V = jnp.linspace(-120.0, 60.0, 4096)  # above the size from which the buffer is used
+    with_key = jax.jit(lambda V, t: jnp.stack(k.rates(V, key=t)))(V, 0.5)
+    without = jax.jit(lambda V: jnp.stack(k.rates(V)))(V)
+    np.testing.assert_array_equal(np.asarray(with_key), np.asarray(without))
+    nan_time = jax.jit(lambda V, t: jnp.stack(k.rates(V, key=t)))(V, jnp.nan)  # the other branch: same function
+    np.testing.assert_array_equal(np.asarray(nan_time), np.asarray(without))
+
+
 def test_resting_currents_balance_at_the_documented_rest():
     """With BrainPy's gL = 0.03 and EL = -54.387 the total ionic current vanishes near -70.7 mV (rest)."""
     V = np.linspace(-72.0, -69.0, 30001)
