@@ -181,7 +181,7 @@ def _write_figure(result: Any, path: Path) -> None:
         fmt = path.suffix.lower().lstrip(".")
         _atomic_write(path, lambda f: figure.savefig(f, format=fmt, dpi=120))
     finally:
-        plt.close(axes[0].figure)
+        plt.close(figure)
 
 
 @contextlib.contextmanager

@@ -90,7 +90,8 @@ def steady_state_current(V: Any, **params: Any) -> np.ndarray:
     """
     gNa, ENa, gK, EK, gL, EL, _, _ = membrane_values(params)
     V = jnp.asarray(V, dtype=float)
-    I_ion = k.I_Na(V, k.m_inf(V), k.h_inf(V), gNa, ENa) + k.I_K(V, k.n_inf(V), gK, EK) + k.I_L(V, gL, EL)
+    m, h, n = k.steady_gates(V)
+    I_ion = k.I_Na(V, m, h, gNa, ENa) + k.I_K(V, n, gK, EK) + k.I_L(V, gL, EL)
     return np.asarray(I_ion)
 
 
@@ -121,7 +122,7 @@ def fixed_point(Iext: float, *, V_range: tuple[float, float] = (-100.0, 0.0), **
         if hi - lo < 1e-12:
             break
     V = 0.5 * (lo + hi)
-    return np.array([V, float(k.m_inf(V)), float(k.h_inf(V)), float(k.n_inf(V))])
+    return np.array([V, *(float(x) for x in k.steady_gates(V))])
 
 
 def resting_state(Iext: float = 0.0, **params: Any) -> dict[str, float]:

@@ -303,15 +303,20 @@ def integrate(
                     what="the trajectory (V, m, h, n at every step)",
                     way_out="integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
     dt, steps = plan.dt, plan.steps
-    # NumPy arrays of JAX's float type: a jitted call takes them as they are (jnp.asarray on a Python
-    # number would compile a conversion of its own, a noticeable part of a short command-line run).
-    real = jax.dtypes.canonicalize_dtype(float)
-    states = _integrate_compiled(tuple(np.asarray(y, dtype=real) for y in y0), np.asarray(Iext, dtype=real), p,
-                                 dt, method, steps)
+    states = _integrate_compiled(tuple(_as_real(y) for y in y0), _as_real(Iext), p, dt, method, steps)
     ts = np.arange(steps + 1) * dt
     V, m, h, n = (np.asarray(x) for x in states)
     check_finite_trace(ts, {"V": V, "m": m, "h": h, "n": n})
     return Trajectory(ts, V, m, h, n)
+
+
+def _as_real(x: Any) -> np.ndarray:
+    """``x`` as a NumPy array of JAX's float type, which a jitted call takes as it is.
+
+    ``jnp.asarray`` on a Python number would compile a conversion of its own, a
+    noticeable part of a short command-line run.
+    """
+    return np.asarray(x, dtype=jax.dtypes.canonicalize_dtype(float))
 
 
 def trajectory(y0: Any, steps: int, Iext: Any, p: HHParams, *, dt: float, method: str = "rk4") -> tuple[Any, ...]:

@@ -281,6 +281,11 @@ def h_tau(V: ArrayLike) -> ArrayLike:
     return time_constant(h_alpha(V), h_beta(V))
 
 
+def n_tau(V: ArrayLike) -> ArrayLike:
+    """Time constant of n at V (mV), in ms."""
+    return time_constant(n_alpha(V), n_beta(V))
+
+
 @jax.jit
 def steady_gates(V: ArrayLike) -> tuple[ArrayLike, ArrayLike, ArrayLike]:
     """``(m_inf, h_inf, n_inf)`` at V (mV), as one compiled function.
@@ -289,11 +294,6 @@ def steady_gates(V: ArrayLike) -> tuple[ArrayLike, ArrayLike, ArrayLike]:
     operation when V is a plain number (a start from steady gates).
     """
     return m_inf(V), h_inf(V), n_inf(V)
-
-
-def n_tau(V: ArrayLike) -> ArrayLike:
-    """Time constant of n at V (mV), in ms."""
-    return time_constant(n_alpha(V), n_beta(V))
 
 
 def gate_derivative(x: ArrayLike, alpha: ArrayLike, beta: ArrayLike, phi: ArrayLike = 1.0) -> ArrayLike:

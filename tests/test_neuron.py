@@ -49,8 +49,7 @@ def test_stacked_and_variable_by_variable_steps_agree(method):
     fast, joint = hb.HH(1, method=method), _VariableByVariable(1, method=method)
     assert fast._stacked
     assert not joint._stacked
-    dt = DT
-    traces = [hb.HHRunner(model, Iext=10.0, dt=dt, monitors=("V", "n")).run(20.0) for model in (fast, joint)]
+    traces = [hb.HHRunner(model, Iext=10.0, dt=DT, monitors=("V", "n")).run(20.0) for model in (fast, joint)]
     assert traces[0].V.max() > 20.0
     np.testing.assert_allclose(traces[0].V, traces[1].V, atol=1e-10, rtol=0)
     np.testing.assert_allclose(traces[0].n, traces[1].n, atol=1e-12, rtol=0)
