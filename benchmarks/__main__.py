@@ -8,7 +8,9 @@ a) cost of one step: an eager ``odeint`` loop, ``hb.integral`` from Python,
    the compiled ``hb.integrate``;
 b) throughput (neuron-steps per second) for N = 1, 1e3, 1e5, 1e6;
 c) largest spike-time error against the scipy reference, per method and dt;
-d) accurate throughput: neuron-ms per second at spike-time error <= 1e-3 ms;
+d) accurate throughput: neuron-ms per second at spike-time error <= 1e-3 ms, and
+   its ceiling on the machine: the same rk4 step in hand-written C (``benchmarks/ceiling``;
+   ``python -m benchmarks.schemes`` weighs other schemes against rk4);
 e) COBAHH, 4000 neurons, 1 s at dt = 0.1 ms;
 f) per-call overhead of ``hb.simulate`` (first vs again), and the main job
    (the README's first command) against ``python -c "import brainpy"``.
@@ -169,6 +171,10 @@ def section_accurate_throughput(smoke: bool, accuracy: dict, peers: dict[str, bo
                 None if "error" in runner else runner[method]["bp.dyn.HH"]["again"] * dt),
             "hb.sweep, 2 host devices, 512-bit vectors": None if "error" in sweep else sweep["again"] * dt,
         }
+        if method == "rk4":  # the ceiling: the same step in hand-written, vectorised C on every core
+            c = _run({"name": "ceiling_c", "n": n, "steps": steps, "dt": dt})
+            out["ceiling"] = {"method": method, "dt": dt, "error": hb_errors[method][str(dt)], "c": c,
+                              "sweep_spikes": None if "error" in sweep else sweep["spikes"]}
     b2 = accuracy.get("Brian2 (cython)")
     if peers["brian2"] and b2 and "error" not in b2:
         for method in ("rk4", "exp_euler"):
@@ -319,7 +325,10 @@ def report(results: dict, command: str) -> str:
     lines += [f"## d) Accurate throughput: neuron-ms simulated per second at spike-time error ≤ {ACCURATE} ms",
               "", f"N = {at['n']}, {at['duration_ms']} ms; each row at the largest dt of section c within the bar.", ""]
     rows = []
+    ceiling = at["rows"].get("ceiling")
     for tool, r in at["rows"].items():
+        if tool == "ceiling":
+            continue
         if r.get("dt") is None:
             rows.append([tool, "no dt meets the bar", "", "", ""])
             continue
@@ -328,6 +337,8 @@ def report(results: dict, command: str) -> str:
                 continue
             rows.append([tool, str(r["dt"]), _fmt(r["error"]), how, _fmt(value)])
     lines += _table(["tool and method", "dt (ms)", "error (ms)", "run by", "neuron-ms per s"], rows)
+    if ceiling is not None:
+        lines += _report_ceiling(ceiling)
     cob = results["cobahh"]
     lines += ["", f"## e) COBAHH, {cob['size']['num']} neurons, {cob['size']['duration']:g} ms at dt = 0.1 ms", "",
               "Wall time of one run (BrainPy: `DSRunner.run`, which traces and compiles on every call; Brian2 and",
@@ -344,6 +355,17 @@ def report(results: dict, command: str) -> str:
     if "overhead" in results:
         lines += _report_overhead(results["overhead"])
     return "\n".join(lines) + "\n"
+
+
+def _report_ceiling(ceiling: dict) -> list[str]:
+    c = ceiling["c"]
+    lines = ["", f"The ceiling for {ceiling['method']} at dt = {ceiling['dt']} ms on this machine: the same step "
+             "written by hand in C (`benchmarks/ceiling/hh_rk4.c`), vectorised and on every core, same grid:", ""]
+    if "error" in c:
+        return [*lines, f"not measured: {_fmt(c)}"]
+    rows = [[f"C, `{c['flags']}`, {c['threads']} OpenMP threads", _fmt(c["run"] * ceiling["dt"]), str(c["spikes"])],
+            ["hb.sweep (above)", "", str(ceiling["sweep_spikes"])]]
+    return [*lines, *_table(["build", "neuron-ms per s", "spikes (same grid)"], rows)]
 
 
 def _report_overhead(ov: dict) -> list[str]:

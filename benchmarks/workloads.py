@@ -242,6 +242,38 @@ def throughput_sweep(n: int, steps: int, method: str = "rk4", dt: float = 0.01) 
             "spikes": int(result.spike_count.sum())}
 
 
+def ceiling_c(n: int, steps: int, dt: float) -> dict:
+    """Neuron-steps per second of the same rk4 step written by hand in C, on every core.
+
+    ``benchmarks/ceiling/hh_rk4.c``, built with the system's C compiler
+    (``-O3 -march=native -ffast-math -fopenmp``; on x86 the vector width JAX is
+    given in section d) and run on the sweep benchmark's grid.  Its spike total
+    is reported so that the figure can be checked to be the same computation.
+    """
+    import os
+    import platform
+    import shutil
+    import subprocess
+    import tempfile
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return {"error": "no C compiler on PATH"}
+    flags = ["-O3", "-march=native", "-ffast-math", "-fopenmp"]
+    if platform.machine() in ("x86_64", "AMD64"):
+        wide = "avx512f" in Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else False
+        flags.append(f"-mprefer-vector-width={512 if wide else 256}")
+    env = {**os.environ, "OMP_NUM_THREADS": str(os.cpu_count() or 1)}
+    with tempfile.TemporaryDirectory() as folder:
+        exe = str(Path(folder) / "hh_rk4")
+        subprocess.run([cc, *flags, str(ROOT / "benchmarks" / "ceiling" / "hh_rk4.c"), "-o", exe, "-lm"],
+                       check=True, capture_output=True)
+        runs = [json.loads(subprocess.run([exe, str(n), str(steps), str(dt)], env=env, check=True,
+                                          capture_output=True, text=True).stdout) for _ in range(2)]
+    return {"run": n * steps / min(r["run_s"] for r in runs), "spikes": runs[-1]["spikes"],
+            "threads": int(env["OMP_NUM_THREADS"]), "flags": " ".join(flags)}
+
+
 def throughput_brian2(mode: str, threads: int, n: int, steps: int, method: str = "rk4", dt: float = 0.01) -> dict:
     """Neuron-steps per second of the same neurons in Brian2 (see :func:`benchmarks.peers.brian2_throughput`)."""
     from benchmarks import peers

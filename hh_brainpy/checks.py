@@ -214,19 +214,27 @@ def check_gate(name: str, value: Any) -> None:
         raise ValueError(f"initial {name} must lie in [0, 1] (a gate's open fraction), got {value!r}")
 
 
-def check_state(y0: Any) -> tuple[Any, Any, Any, Any]:
-    """Check an initial state ``(V, m, h, n)``: four entries, V finite (mV), gates in [0, 1]."""
+def check_state(y0: Any, *, steady_allowed: bool = False) -> tuple[Any, Any, Any, Any]:
+    """Check an initial state ``(V, m, h, n)``: four entries, V finite (mV), gates in [0, 1].
+
+    With ``steady_allowed`` a gate may be ``None`` (the caller starts it at its steady state).
+    """
     if isinstance(y0, (str, bytes)) or not hasattr(y0, "__len__") or len(y0) != 4:
         raise ValueError(f"y0 must be (V, m, h, n): four scalars or arrays, got {y0!r}")
+    if y0[0] is None:
+        raise ValueError("initial V must be given (mV), got None")
     V = as_float_array(y0[0], "V")
     if not np.all(np.isfinite(V)):
         raise ValueError(f"initial V must be finite (mV), got {y0[0]!r}")
     for name, value in zip("mhn", y0[1:], strict=True):
+        if value is None and steady_allowed:
+            continue
         check_gate(name, value)
+    given = [y for y in y0 if y is not None]
     try:
-        np.broadcast_shapes(*(np.shape(y) for y in y0))
+        np.broadcast_shapes(*(np.shape(y) for y in given))
     except ValueError as exc:
-        shapes = [np.shape(y) for y in y0]
+        shapes = [np.shape(y) for y in given]
         raise ValueError(f"y0's V, m, h, n must have one shape (or broadcast), got {shapes}") from exc
     return tuple(y0)
 

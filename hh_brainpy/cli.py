@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import math
 import os
 import sys
@@ -98,8 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     and return 2, before anything is simulated or written.  Called in-process,
     it leaves JAX's precision and matplotlib's backend as it found them.
     """
-    if argv is None:  # the command itself, not a call from Python: keep compiled code between runs
+    if argv is None:  # the command itself, not a call from Python
         _use_compilation_cache()
+        # The objects of the modules imported so far (JAX, BrainPy, NumPy) live as long as the
+        # process; frozen out of the collector's reach, they no longer make each full collection
+        # cost about 0.1 s (measured: 0.13 s of collections in one run before, 0.01 s after).
+        gc.freeze()
     args = build_parser().parse_args(argv)
     outputs = {"--out": [args.out], "--csv": [args.csv, args.csv.with_suffix(".json")] if args.csv else []}
     for flag, paths in outputs.items():
@@ -125,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _use_compilation_cache() -> None:
     """Let JAX keep this command's compiled code in ``$XDG_CACHE_HOME/hh_brainpy/jax`` (``~/.cache/...``).
 
-    A second run then skips compilation (about 0.5 s of the 1 s the first spends beyond importing
-    BrainPy).  Set ``HH_BRAINPY_NO_CACHE=1`` to turn it off; an unwritable folder turns it off too.
+    A second run then skips compilation, most of what the first spends beyond importing BrainPy.
+    Set ``HH_BRAINPY_NO_CACHE=1`` to turn it off; an unwritable folder turns it off too.
     """
     if os.environ.get("HH_BRAINPY_NO_CACHE"):
         return
@@ -152,7 +157,6 @@ def _simulate(args: argparse.Namespace) -> Any:
     It gives the same trace as ``simulate`` (tested) and traces and compiles in half the time,
     which is most of this command's run beyond ``import brainpy``.
     """
-    from hh_brainpy import kinetics as k
     from hh_brainpy.excitability import fixed_point
     from hh_brainpy.integrator import integrate
     from hh_brainpy.params import HHParams
@@ -164,8 +168,8 @@ def _simulate(args: argparse.Namespace) -> Any:
         y0 = (0.0, 0.0, 0.0, 0.0)
     elif args.init == "rest":
         y0 = tuple(float(x) for x in fixed_point(0.0, **params.membrane()))
-    else:
-        y0 = (-65.0, *(float(x) for x in k.steady_gates(-65.0)))
+    else:  # the gates' steady state at -65 mV, computed in the integrator's compiled loop
+        y0 = (-65.0, None, None, None)
     trajectory = integrate(y0, args.duration, dt=args.dt, method=args.method, Iext=args.Iext, params=params)
     return HHResult.from_trajectory(trajectory, Iext=args.Iext, dt=args.dt, method=args.method, params=params)
 

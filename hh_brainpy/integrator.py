@@ -270,6 +270,9 @@ def integrate(
     ----------
     y0 : tuple of 4 array_like
         Initial V (mV, finite) and m, h, n (in [0, 1]); scalars or arrays of one shape.
+        A gate given as ``None`` starts at its steady state at the initial V
+        (``x_inf(V) = alpha / (alpha + beta)``, :func:`hh_brainpy.kinetics.steady_gates`), computed
+        in the compiled loop: ``integrate((-65.0, None, None, None), 100.0)``.
     duration : float
         Simulated time, ms (a whole number of steps).
     dt : float
@@ -296,14 +299,15 @@ def integrate(
         If a state became NaN or infinite; names the first time and neuron.
     """
     p = HHParams.from_overrides(params, **overrides)
-    y0 = check_state(y0)
+    y0 = check_state(y0, steady_allowed=True)
     check_params({"Iext": Iext})
-    size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in y0))))
+    size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in y0 if y is not None))))
     plan = plan_run(duration, dt, method, stiffness=p.membrane(), bytes_per_sample=4 * size * 8,
                     what="the trajectory (V, m, h, n at every step)",
                     way_out="integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
     dt, steps = plan.dt, plan.steps
-    states = _integrate_compiled(tuple(_as_real(y) for y in y0), _as_real(Iext), p, dt, method, steps)
+    states = _integrate_compiled(tuple(None if y is None else _as_real(y) for y in y0), _as_real(Iext), p, dt,
+                                 method, steps)
     ts = np.arange(steps + 1) * dt
     V, m, h, n = (np.asarray(x) for x in states)
     check_finite_trace(ts, {"V": V, "m": m, "h": h, "n": n})
@@ -330,7 +334,7 @@ def trajectory(y0: Any, steps: int, Iext: Any, p: HHParams, *, dt: float, method
     Parameters
     ----------
     y0 : tuple of 4 arrays
-        Initial ``(V, m, h, n)``.
+        Initial ``(V, m, h, n)``; a gate given as ``None`` starts at its steady state at V.
     steps : int
         Number of steps (static).
     Iext : array
@@ -350,6 +354,9 @@ def trajectory(y0: Any, steps: int, Iext: Any, p: HHParams, *, dt: float, method
     """
     step = make_step(method, dt)
     values = p.values() if isinstance(p, HHParams) else tuple(p)
+    V0 = jnp.asarray(y0[0])
+    steady = k.steady_gates(V0) if any(y is None for y in y0[1:]) else (None, None, None)
+    y0 = (V0, *(x if y is None else y for y, x in zip(y0[1:], steady, strict=True)))
     Y0 = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(y) for y in y0)))
 
     def body(Y: Any, i: Any) -> Any:

@@ -108,6 +108,8 @@ _CALLS = [
     (lambda: hb.integrate((NAN, 0.1, 0.6, 0.3), 1.0), ValueError, "V"),
     (lambda: hb.integrate((-65.0, 1.2, 0.6, 0.3), 1.0), ValueError, "[0, 1]"),
     (lambda: hb.integrate((-65.0, 0.1, 0.6), 1.0), ValueError, "y0"),
+    (lambda: hb.integrate((None, None, None, None), 1.0), ValueError, "V"),
+    (lambda: hb.integrate((-65.0, None, 1.5, None), 1.0), ValueError, "[0, 1]"),
     (lambda: hb.integrate((-65.0, 0.1, 0.6, 0.3), 1.0, gK=-1.0), ValueError, "gK"),
     (lambda: hb.integrate((-65.0, 0.1, 0.6, 0.3), 1.0, Iext=NAN), ValueError, "Iext"),
     (lambda: hb.integrate((-65.0, 0.1, 0.6, 0.3), 1.0, dt=1.0), ValueError, "stability"),

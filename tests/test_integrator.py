@@ -79,6 +79,19 @@ def test_integrate_matches_the_python_loop():
     assert ts[-1] == pytest.approx(100.0)
 
 
+def test_a_gate_given_as_none_starts_at_its_steady_state():
+    """m, h or n = None starts at x_inf(V0) (computed in the loop): the same run as the values written out."""
+    V0 = np.array([-65.0, -50.0])
+    steady = ref.steady_state_at(-65.0), ref.steady_state_at(-50.0)
+    ts, V, m, h, n = hb.integrate((V0, None, 0.4, None), 5.0)
+    np.testing.assert_allclose(m[0], [s[1] for s in steady], rtol=1e-6)
+    np.testing.assert_allclose(n[0], [s[3] for s in steady], rtol=1e-6)
+    np.testing.assert_allclose(h[0], 0.4, rtol=1e-6)
+    explicit = hb.integrate((V0, m[0], h[0], n[0]), 5.0)
+    for ours, written_out in zip((V, m, h, n), explicit[1:], strict=True):
+        np.testing.assert_array_equal(ours, written_out)
+
+
 def test_rk4_converges_with_order_four():
     """Sub-threshold (Iext = 2, 5 ms from rest): log error vs log dt has slope 4 +- 0.5."""
     y0 = ref.steady_state_at()

@@ -1,0 +1,189 @@
+"""``python -m benchmarks.schemes``: would another scheme reach 1e-3 ms spike-time error for less work than rk4?
+
+Accurate throughput (section d of ``python -m benchmarks``) is the rate of
+neuron-ms at a spike-time error of at most 1e-3 ms.  Its cost is set by how
+many evaluations of the six rates a scheme needs per simulated ms at the
+largest step that meets the bar: one evaluation costs three exponentials and
+three divisions per neuron, and the rest of a step is a few multiply-adds.
+This script measures that for rk4 and for the candidates, on the reference
+protocol of section c (one neuron, Iext = 10 uA/cm^2, 100 ms from -65 mV with
+steady gates, 7 spikes; error against the scipy reference), in float64:
+
+- ``rk4``: the classical Runge-Kutta method (4 evaluations a step), as hh_brainpy runs it;
+- ``rk5``: Butcher's fifth-order Runge-Kutta method (6 evaluations a step);
+- ``rl2``, ``rl3``, ``rl4``: the Rush-Larsen multistep schemes of order 2-4
+  (Coudiere, Douanla-Lontsi & Pierre, "Rush-Larsen time-stepping methods of
+  high order for stiff problems in cardiac electrophysiology", ETNA 48, 2018),
+  one evaluation a step.  Every HH variable is quasi-linear,
+  ``dx/dt = a(y) x + b(y)`` (for V: ``a = -(gNa m^3 h + gK n^4 + gL)/C``), and
+  each step solves it exactly with ``a`` and ``b`` extrapolated from the last
+  k steps (Adams-Bashforth weights, plus the commutator correction of order
+  3 and 4).  A step also costs four ``expm1`` (one per variable), which the
+  evaluation count leaves out.  The first k - 1 steps are rk4 steps.
+
+The rates are those of the independent reference (``tests/reference.py``).
+Writes ``benchmarks/results/schemes.md``.  No figure here is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.workloads import REFERENCE_PROTOCOL, _error, crossing_times, reference_spike_times
+from tests.reference import CM, EK, EL, ENA, GK, GL, GNA, rates
+
+ROOT = Path(__file__).resolve().parents[1]
+DTS = [0.01, 0.02, 0.025, 0.04, 0.05, 0.0625, 0.075, 0.08, 0.1, 0.125]
+BAR = 1e-3  # ms
+
+
+def derivative(y: list[float], iext: float) -> list[float]:
+    """dy/dt of y = (V, m, h, n)."""
+    v, m, h, n = y
+    am, bm, ah, bh, an, bn = rates(v)
+    i_ion = GNA * m**3 * h * (v - ENA) + GK * n**4 * (v - EK) + GL * (v - EL)
+    return [(iext - i_ion) / CM, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
+
+
+def linear_form(y: list[float], iext: float) -> tuple[list[float], list[float]]:
+    """``(a, b)`` with dy/dt = a y + b, variable by variable (the quasi-linear form)."""
+    v, m, h, n = y
+    am, bm, ah, bh, an, bn = rates(v)
+    g_na, g_k = GNA * m**3 * h, GK * n**4
+    a = [-(g_na + g_k + GL) / CM, -(am + bm), -(ah + bh), -(an + bn)]
+    b = [(g_na * ENA + g_k * EK + GL * EL + iext) / CM, am, ah, an]
+    return a, b
+
+
+# Explicit Runge-Kutta tableaux: (rows of A, weights).
+TABLEAUX = {
+    "rk4": ([[], [0.5], [0.0, 0.5], [0.0, 0.0, 1.0]], [1 / 6, 1 / 3, 1 / 3, 1 / 6]),
+    "rk5": ([[], [1 / 4], [1 / 8, 1 / 8], [0.0, -1 / 2, 1.0], [3 / 16, 0.0, 0.0, 9 / 16],
+             [-3 / 7, 2 / 7, 12 / 7, -12 / 7, 8 / 7]], [7 / 90, 0.0, 32 / 90, 12 / 90, 32 / 90, 7 / 90]),
+}
+ADAMS_BASHFORTH = {2: [3 / 2, -1 / 2], 3: [23 / 12, -16 / 12, 5 / 12], 4: [55 / 24, -59 / 24, 37 / 24, -9 / 24]}
+
+
+def rk_step(tableau: tuple, y: list[float], dt: float, iext: float) -> list[float]:
+    rows, weights = tableau
+    ks: list[list[float]] = []
+    for row in rows:
+        stage = [y[i] + dt * sum(a * k[i] for a, k in zip(row, ks, strict=True)) for i in range(4)]
+        ks.append(derivative(stage, iext))
+    return [y[i] + dt * sum(w * k[i] for w, k in zip(weights, ks, strict=True)) for i in range(4)]
+
+
+def rl_step(history: list[tuple[list[float], list[float]]], y: list[float], dt: float) -> list[float]:
+    """One Rush-Larsen step of order len(history); history[0] is the newest (a, b)."""
+    k = len(history)
+    weights = ADAMS_BASHFORTH[k]
+    out = []
+    for i in range(4):
+        a = [h[0][i] for h in history]
+        b = [h[1][i] for h in history]
+        alpha = sum(w * x for w, x in zip(weights, a, strict=True))
+        beta = sum(w * x for w, x in zip(weights, b, strict=True))
+        if k == 3:
+            beta += dt / 12 * (a[0] * b[1] - a[1] * b[0])
+        elif k == 4:
+            beta += dt / 12 * (a[0] * (3 * b[1] - b[2]) - (3 * a[1] - a[2]) * b[0])
+        z = dt * alpha
+        phi = math.expm1(z) / z if abs(z) > 1e-12 else 1.0 + z / 2  # (e^z - 1) / z
+        out.append(y[i] + dt * phi * (alpha * y[i] + beta))
+    return out
+
+
+def steady_start(v: float = -65.0) -> list[float]:
+    """V with each gate at its steady state."""
+    am, bm, ah, bh, an, bn = rates(v)
+    return [v, am / (am + bm), ah / (ah + bh), an / (an + bn)]
+
+
+def trajectory(scheme: str, dt: float, duration: float, iext: float, y0: list[float]) -> np.ndarray:
+    """The (T, 4) trajectory of ``scheme``; NaN rows from where it diverges."""
+    steps = round(duration / dt)
+    out = np.full((steps + 1, 4), np.nan)
+    out[0] = y = list(y0)
+    order = int(scheme[2]) if scheme.startswith("rl") else 0
+    history: list[tuple[list[float], list[float]]] = []
+    for i in range(steps):
+        if order:
+            history = [linear_form(y, iext), *history][:order]
+        try:
+            y = rl_step(history, y, dt) if len(history) == order > 0 else rk_step(
+                TABLEAUX["rk4" if order else scheme], y, dt, iext)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            break
+        if not all(math.isfinite(x) and abs(x) < 1e6 for x in y):
+            break
+        out[i + 1] = y
+    return out
+
+
+def run(scheme: str, dt: float) -> np.ndarray:
+    """The trajectory of the reference protocol (section c of ``python -m benchmarks``)."""
+    return trajectory(scheme, dt, REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"], steady_start())
+
+
+EVALUATIONS = {"rk4": 4, "rk5": 6, "rl2": 1, "rl3": 1, "rl4": 1}
+
+
+def measure() -> dict[str, dict[float, float | str]]:
+    reference = reference_spike_times()
+    table: dict[str, dict[float, float | str]] = {}
+    for scheme in EVALUATIONS:
+        table[scheme] = {}
+        for dt in DTS:
+            y = run(scheme, dt)
+            if not np.all(np.isfinite(y)):
+                table[scheme][dt] = "diverged"
+                continue
+            error = _error(crossing_times(np.arange(len(y)) * dt, *y.T), reference)
+            table[scheme][dt] = "spike count differs" if error is None else error
+    return table
+
+
+def report(table: dict[str, dict[float, float | str]], seconds: float) -> str:
+    lines = ["# Candidate schemes for accurate throughput", "",
+             f"Written by `python -m benchmarks.schemes` in {seconds:.0f} s (float64 NumPy; see the module",
+             "docstring for the schemes and the protocol). Largest spike-time error (ms) against the scipy",
+             "reference, 7 spikes in 100 ms:", ""]
+    lines += ["| scheme | " + " | ".join(f"dt = {dt}" for dt in DTS) + " |", "|" + "---|" * (len(DTS) + 1)]
+    for scheme, row in table.items():
+        cells = (v if isinstance(v, str) else f"{v:.2g}" for v in row.values())
+        lines.append(f"| {scheme} | " + " | ".join(cells) + " |")
+    lines += ["", f"Rate evaluations per simulated ms at the largest dt of the table with error ≤ {BAR} ms", "",
+              "(exponentials: 3 an evaluation, and for the Rush-Larsen schemes 4 `expm1` a step):", "",
+              "| scheme | evaluations a step | dt (ms) | error (ms) | evaluations per ms | exponentials per ms |",
+              "|---|---|---|---|---|---|"]
+    for scheme, row in table.items():
+        good = [dt for dt, e in row.items() if not isinstance(e, str) and e <= BAR]
+        if not good:
+            lines.append(f"| {scheme} | {EVALUATIONS[scheme]} | none meets the bar | | | |")
+            continue
+        dt = max(good)
+        exponentials = 3 * EVALUATIONS[scheme] + (4 if scheme.startswith("rl") else 0)
+        lines.append(f"| {scheme} | {EVALUATIONS[scheme]} | {dt} | {row[dt]:.2g} | "
+                     f"{EVALUATIONS[scheme] / dt:.0f} | {exponentials / dt:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.schemes", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "schemes.md")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    table = measure()
+    args.out.write_text(report(table, time.perf_counter() - t0))
+    print(args.out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
