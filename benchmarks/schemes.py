@@ -21,6 +21,12 @@ steady gates, 7 spikes; error against the scipy reference), in float64:
   3 and 4).  A step also costs four ``expm1`` (one per variable), which the
   evaluation count leaves out.  The first k - 1 steps are rk4 steps.
 
+- adaptive stepping, the best case: one neuron stepped by scipy's embedded
+  Runge-Kutta pairs (``solve_ivp`` RK23, RK45, DOP853) at several tolerances,
+  every evaluation counted, rejected steps included.  A population stepped in
+  lockstep on SIMD lanes needs at least as many (the busiest neuron of a
+  vector sets the count), plus the error control.
+
 The rates are those of the independent reference (``tests/reference.py``).
 Writes ``benchmarks/results/schemes.md``.  No figure here is asserted anywhere.
 """
@@ -149,7 +155,32 @@ def measure() -> dict[str, dict[float, float | str]]:
     return table
 
 
-def report(table: dict[str, dict[float, float | str]], seconds: float) -> str:
+ADAPTIVE = {"RK23": [1e-5, 1e-6], "RK45": [1e-4, 1e-5, 1e-6], "DOP853": [1e-4, 1e-5, 1e-6]}
+
+
+def measure_adaptive() -> list[dict]:
+    """Evaluations per simulated ms and spike-time error of scipy's adaptive pairs (atol = rtol / 100)."""
+    from scipy.integrate import solve_ivp
+
+    from tests.reference import rhs
+
+    def crossing(t: float, y: np.ndarray, iext: float) -> float:
+        return y[0]
+
+    crossing.direction = 1  # type: ignore[attr-defined]
+    reference = reference_spike_times()
+    duration, iext = REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"]
+    rows = []
+    for method, tolerances in ADAPTIVE.items():
+        for rtol in tolerances:
+            sol = solve_ivp(rhs, (0.0, duration), steady_start(), method=method, rtol=rtol, atol=rtol / 100,
+                            args=(iext,), events=crossing)
+            rows.append({"method": method, "rtol": rtol, "per_ms": sol.nfev / duration,
+                         "error": _error(sol.t_events[0], reference)})
+    return rows
+
+
+def report(table: dict[str, dict[float, float | str]], seconds: float, adaptive: list[dict] | None = None) -> str:
     lines = ["# Candidate schemes for accurate throughput", "",
              f"Written by `python -m benchmarks.schemes` in {seconds:.0f} s (float64 NumPy; see the module",
              "docstring for the schemes and the protocol). Largest spike-time error (ms) against the scipy",
@@ -158,7 +189,7 @@ def report(table: dict[str, dict[float, float | str]], seconds: float) -> str:
     for scheme, row in table.items():
         cells = (v if isinstance(v, str) else f"{v:.2g}" for v in row.values())
         lines.append(f"| {scheme} | " + " | ".join(cells) + " |")
-    lines += ["", f"Rate evaluations per simulated ms at the largest dt of the table with error ≤ {BAR} ms", "",
+    lines += ["", f"Rate evaluations per simulated ms at the largest dt of the table with error ≤ {BAR} ms",
               "(exponentials: 3 an evaluation, and for the Rush-Larsen schemes 4 `expm1` a step):", "",
               "| scheme | evaluations a step | dt (ms) | error (ms) | evaluations per ms | exponentials per ms |",
               "|---|---|---|---|---|---|"]
@@ -171,6 +202,12 @@ def report(table: dict[str, dict[float, float | str]], seconds: float) -> str:
         exponentials = 3 * EVALUATIONS[scheme] + (4 if scheme.startswith("rl") else 0)
         lines.append(f"| {scheme} | {EVALUATIONS[scheme]} | {dt} | {row[dt]:.2g} | "
                      f"{EVALUATIONS[scheme] / dt:.0f} | {exponentials / dt:.0f} |")
+    if adaptive:
+        lines += ["", "Adaptive stepping, one neuron (the best case; see the module docstring):", "",
+                  "| pair | rtol | evaluations per ms | error (ms) |", "|---|---|---|---|"]
+        for r in adaptive:
+            error = "spike count differs" if r["error"] is None else f"{r['error']:.2g}"
+            lines.append(f"| {r['method']} | {r['rtol']:g} | {r['per_ms']:.0f} | {error} |")
     return "\n".join(lines) + "\n"
 
 
@@ -179,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "schemes.md")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    table = measure()
-    args.out.write_text(report(table, time.perf_counter() - t0))
+    table, adaptive = measure(), measure_adaptive()
+    args.out.write_text(report(table, time.perf_counter() - t0, adaptive))
     print(args.out.read_text())
     return 0
 
