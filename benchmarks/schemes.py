@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.workloads import REFERENCE_PROTOCOL, _error, crossing_times, reference_spike_times
-from tests.reference import CM, EK, EL, ENA, GK, GL, GNA, rates
+from tests.reference import CM, EK, EL, ENA, GK, GL, GNA, rates, rhs
 
 ROOT = Path(__file__).resolve().parents[1]
 DTS = [0.01, 0.02, 0.025, 0.04, 0.05, 0.0625, 0.075, 0.08, 0.1, 0.125]
@@ -50,11 +50,8 @@ BAR = 1e-3  # ms
 
 
 def derivative(y: list[float], iext: float) -> list[float]:
-    """dy/dt of y = (V, m, h, n)."""
-    v, m, h, n = y
-    am, bm, ah, bh, an, bn = rates(v)
-    i_ion = GNA * m**3 * h * (v - ENA) + GK * n**4 * (v - EK) + GL * (v - EL)
-    return [(iext - i_ion) / CM, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
+    """dy/dt of y = (V, m, h, n): the reference's right-hand side."""
+    return rhs(0.0, y, iext)
 
 
 def linear_form(y: list[float], iext: float) -> tuple[list[float], list[float]]:
@@ -161,8 +158,6 @@ ADAPTIVE = {"RK23": [1e-5, 1e-6], "RK45": [1e-4, 1e-5, 1e-6], "DOP853": [1e-4, 1
 def measure_adaptive() -> list[dict]:
     """Evaluations per simulated ms and spike-time error of scipy's adaptive pairs (atol = rtol / 100)."""
     from scipy.integrate import solve_ivp
-
-    from tests.reference import rhs
 
     def crossing(t: float, y: np.ndarray, iext: float) -> float:
         return y[0]
