@@ -37,12 +37,13 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.workloads import REFERENCE_PROTOCOL, _error, crossing_times, reference_spike_times
-from tests.reference import CM, EK, EL, ENA, GK, GL, GNA, rates, rhs
+from tests.reference import CM, EK, EL, ENA, GK, GL, GNA, rates, rhs, steady_state_at
 
 ROOT = Path(__file__).resolve().parents[1]
 DTS = [0.01, 0.02, 0.025, 0.04, 0.05, 0.0625, 0.075, 0.08, 0.1, 0.125]
@@ -102,13 +103,7 @@ def rl_step(history: list[tuple[list[float], list[float]]], y: list[float], dt: 
     return out
 
 
-def steady_start(v: float = -65.0) -> list[float]:
-    """V with each gate at its steady state."""
-    am, bm, ah, bh, an, bn = rates(v)
-    return [v, am / (am + bm), ah / (ah + bh), an / (an + bn)]
-
-
-def trajectory(scheme: str, dt: float, duration: float, iext: float, y0: list[float]) -> np.ndarray:
+def trajectory(scheme: str, dt: float, duration: float, iext: float, y0: Sequence[float]) -> np.ndarray:
     """The (T, 4) trajectory of ``scheme``; NaN rows from where it diverges."""
     steps = round(duration / dt)
     out = np.full((steps + 1, 4), np.nan)
@@ -131,7 +126,7 @@ def trajectory(scheme: str, dt: float, duration: float, iext: float, y0: list[fl
 
 def run(scheme: str, dt: float) -> np.ndarray:
     """The trajectory of the reference protocol (section c of ``python -m benchmarks``)."""
-    return trajectory(scheme, dt, REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"], steady_start())
+    return trajectory(scheme, dt, REFERENCE_PROTOCOL["duration"], REFERENCE_PROTOCOL["Iext"], steady_state_at())
 
 
 EVALUATIONS = {"rk4": 4, "rk5": 6, "rl2": 1, "rl3": 1, "rl4": 1}
@@ -168,7 +163,7 @@ def measure_adaptive() -> list[dict]:
     rows = []
     for method, tolerances in ADAPTIVE.items():
         for rtol in tolerances:
-            sol = solve_ivp(rhs, (0.0, duration), steady_start(), method=method, rtol=rtol, atol=rtol / 100,
+            sol = solve_ivp(rhs, (0.0, duration), steady_state_at(), method=method, rtol=rtol, atol=rtol / 100,
                             args=(iext,), events=crossing)
             rows.append({"method": method, "rtol": rtol, "per_ms": sol.nfev / duration,
                          "error": _error(sol.t_events[0], reference)})

@@ -301,26 +301,30 @@ def integrate(
     p = HHParams.from_overrides(params, **overrides)
     y0 = check_state(y0, steady_allowed=True)
     check_params({"Iext": Iext})
-    size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in y0 if y is not None))))
-    plan = plan_run(duration, dt, method, stiffness=p.membrane(), bytes_per_sample=4 * size * 8,
-                    what="the trajectory (V, m, h, n at every step)",
-                    way_out="integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
+    plan = _plan_trajectory(y0, duration, dt, method, p)
     dt, steps = plan.dt, plan.steps
-    states = _integrate_compiled(tuple(None if y is None else _as_real(y) for y in y0), _as_real(Iext), p, dt,
-                                 method, steps)
+    states = _integrate_compiled(tuple(_as_real(y) for y in y0), _as_real(Iext), p, dt, method, steps)
     ts = np.arange(steps + 1) * dt
     V, m, h, n = (np.asarray(x) for x in states)
     check_finite_trace(ts, {"V": V, "m": m, "h": h, "n": n})
     return Trajectory(ts, V, m, h, n)
 
 
-def _as_real(x: Any) -> np.ndarray:
-    """``x`` as a NumPy array of JAX's float type, which a jitted call takes as it is.
+def _plan_trajectory(y0: tuple[Any, ...], duration: float, dt: float, method: str, p: HHParams) -> Any:
+    """The checked :class:`~hh_brainpy.checks.RunPlan` of a run that keeps every step of ``y0``'s shape."""
+    size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in y0 if y is not None))))
+    return plan_run(duration, dt, method, stiffness=p.membrane(), bytes_per_sample=4 * size * 8,
+                    what="the trajectory (V, m, h, n at every step)",
+                    way_out="integrate a shorter duration, or use simulate(..., record_every=..., window=...)")
+
+
+def _as_real(x: Any) -> np.ndarray | None:
+    """``x`` as a NumPy array of JAX's float type, which a jitted call takes as it is (``None`` stays).
 
     ``jnp.asarray`` on a Python number would compile a conversion of its own, a
     noticeable part of a short command-line run.
     """
-    return np.asarray(x, dtype=jax.dtypes.canonicalize_dtype(float))
+    return None if x is None else np.asarray(x, dtype=jax.dtypes.canonicalize_dtype(float))
 
 
 def trajectory(y0: Any, steps: int, Iext: Any, p: HHParams, *, dt: float, method: str = "rk4") -> tuple[Any, ...]:
