@@ -50,7 +50,7 @@ __all__ = [
     "check_method", "check_dt", "check_dt_for_method", "check_duration",
     "check_params", "check_size", "check_gate", "check_state", "check_finite_trace",
     "check_record_every", "check_window", "check_memory", "available_memory", "check_real", "check_int",
-    "RunPlan", "plan_run",
+    "RunPlan", "plan_run", "NEURON_DEFAULT_METHOD", "check_neuron_method",
 ]
 
 # Measured as described in the module docstring, per method: (dt at divergence, ms; phi * dt at
@@ -81,6 +81,10 @@ PER_VARIABLE_METHODS = EXPONENTIAL_METHODS | {"euler", "rk2", "midpoint", "heun2
 #: Of :data:`METHODS`, those ``bp.sdeint`` also has (for ``HH(noise=...)``).
 SDE_METHODS = ("euler", "exp_auto", "exp_euler", "exp_euler_auto", "exponential_euler")
 
+#: The default method of :class:`hh_brainpy.HH`: exponential Runge-Kutta in sub-steps
+#: (:mod:`hh_brainpy.exponential_rk`); stable at any step, so it has no step limit here.
+NEURON_DEFAULT_METHOD = "etdrk4"
+
 _SAFETY = 0.6  # fraction of the divergence step that is accepted
 _GRID = 0.005  # ms; the accepted step is rounded down to this grid
 _EXP_MAX_DT = 0.25  # ms, for exponential methods (tested to 0.3 ms)
@@ -109,6 +113,26 @@ def check_method(method: Any) -> str:
         raise TypeError(f"method must be a string, one of {', '.join(METHODS)}; got {method!r}")
     if method not in DIVERGES_FROM:
         raise ValueError(f"unknown method {method!r}; use one of: {', '.join(METHODS)}")
+    return method
+
+
+def check_neuron_method(method: Any, noise: Any = None) -> str:
+    """The method of an :class:`hh_brainpy.HH`: None for the default (``'etdrk4'``; ``'exp_auto'`` with noise),
+    else any method ``bp.odeint`` (with ``noise``: ``bp.sdeint``) accepts."""
+    import brainpy as bp  # here, so that checks stays importable without BrainPy's integrators loaded
+
+    if method is None:
+        return "exp_auto" if noise is not None else NEURON_DEFAULT_METHOD
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string (a bp.odeint method or 'etdrk4'), got {method!r}")
+    if noise is not None:
+        allowed = tuple(bp.integrators.sde.get_supported_methods())
+        if method not in allowed:
+            raise ValueError(f"noise needs a stochastic method, one of {', '.join(allowed)}; got {method!r}")
+        return method
+    allowed = (NEURON_DEFAULT_METHOD, *bp.integrators.ode.get_supported_methods())
+    if method not in allowed:
+        raise ValueError(f"unknown method {method!r}; use one of: {', '.join(allowed)}")
     return method
 
 
@@ -144,6 +168,8 @@ def max_stable_dt(method: str, **params: Any) -> float:
         ``0.6 * GATE_DIVERGES_FROM[method] / phi`` with the temperature factor
         :math:`\phi = 3^{(T-6.3)/10}` of the warmest neuron.
     """
+    if method == NEURON_DEFAULT_METHOD:
+        return math.inf
     check_method(method)
     diverges = DIVERGES_FROM[method]
     if diverges is None:
@@ -165,7 +191,7 @@ def check_dt_for_method(dt: Any, method: str, **params: Any) -> float:
     dt = check_dt(dt)
     limit = max_stable_dt(method, **params)
     if dt > limit * (1 + 1e-12):
-        if DIVERGES_FROM[method] is None:
+        if DIVERGES_FROM.get(method) is None:
             raise ValueError(
                 f"dt = {dt} ms is beyond the largest step tested for method {method!r} "
                 f"(dt <= {_EXP_MAX_DT} ms; exponential Euler stayed stable up to 0.3 ms). Use dt <= {limit:.4g} ms."
@@ -353,7 +379,8 @@ def plan_run(duration: Any, dt: Any, method: str, *, stiffness: Mapping[str, Any
              way_out: str = "record fewer samples (record_every=..., window=...)") -> RunPlan:
     """The one check of a run: dt (for the method and the ``stiffness`` parameters), duration, decimation,
     window and memory (``bytes_per_sample`` times the samples kept); returns the :class:`RunPlan`."""
-    dt = check_dt_for_method(dt, check_method(method), **dict(stiffness or {}))
+    method = method if method == NEURON_DEFAULT_METHOD else check_method(method)
+    dt = check_dt_for_method(dt, method, **dict(stiffness or {}))
     steps = check_duration(duration, dt)
     record_every = check_record_every(record_every, steps, dt)
     first, last = 0, steps // record_every

@@ -405,7 +405,3 @@ class RateMethods:
         if all(getattr(type(self), name) is getattr(RateMethods, name) for name in RATE_NAMES):
             return rates(V, key=key)
         return tuple(getattr(self, name)(V) for name in RATE_NAMES)
-
-    def _rates_take_key(self) -> bool:
-        """Whether ``rates`` is this class's (so it accepts ``key``), not a subclass's own."""
-        return type(self).rates is RateMethods.rates

@@ -63,7 +63,7 @@ class HHRunner:
     Examples
     --------
     >>> import hh_brainpy as hb
-    >>> res = hb.HHRunner(hb.HH(1), Iext=10.0, dt=0.01).run(20.0)
+    >>> res = hb.HHRunner(hb.HH(1, V_init=-65.0), Iext=10.0, dt=0.01).run(20.0)
     >>> res.V.shape, len(res.spike_times()[0])
     ((2001, 1), 2)
     """
@@ -94,9 +94,10 @@ class HHRunner:
         self.monitors = tuple(dict.fromkeys(monitors))
         self._runner = bp.DSRunner(model, monitors=[], dt=self.dt, progress_bar=False)
         self.progress_bar = progress_bar
-        # One compiled loop: parameters, stimulus and state reach it as data, so JAX's own cache
-        # (keyed by shapes, dtypes and the stimulus's kind) is all that is needed.
-        self._loop = bm.jit(self._chunk_loop)
+        # Parameters, stimulus and state reach the compiled loop as data, so JAX's own cache (keyed by
+        # shapes, dtypes and the stimulus's kind) covers them. Anything else the model's equations read
+        # (a subclass's phi or VT, instantaneous_m) is fixed when a loop is traced: one loop per value.
+        self._loops: dict[tuple[Any, ...], Any] = {}
 
     def restart(self, Iext: Any) -> None:
         """Start the next run at t = 0 with the current ``Iext`` (the model's state is not touched)."""
@@ -215,7 +216,12 @@ class HHRunner:
         the input.  (``DSRunner.run`` traces and compiles anew on every call.)
         """
         i0 = self._runner.i0
-        records = self._loop(params, stimulus, jnp.arange(i0, i0 + n))
+        key = attribute_key(self.model)
+        loop = self._loops.pop(key, None) or bm.jit(self._chunk_loop)
+        self._loops[key] = loop
+        while len(self._loops) > _KEEP_RUNNERS:
+            self._loops.pop(next(iter(self._loops)))
+        records = loop(params, stimulus, jnp.arange(i0, i0 + n))
         self._runner.i0 = i0 + n
         return {name: np.asarray(records[name]).reshape(n, -1) for name in self.monitors}
 
@@ -263,6 +269,50 @@ class HHRunner:
             return None  # synaptic currents are not recorded, so dV/dt cannot be rebuilt
         values = np.asarray(_evaluate(stimulus, jnp.asarray(ts))).reshape(ts.size, -1)
         return np.broadcast_to(values, (ts.size, int(np.prod(self.model.varshape)))).copy()
+
+
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), np.generic)
+_LARGEST_HASHED = 1 << 20  # elements; a larger plain array attribute is keyed by identity
+
+
+def _fingerprint(value: Any) -> Any:
+    """A hashable stand-in for a plain attribute value; None for what a trace does not bake in."""
+    if isinstance(value, bm.Variable) or callable(value) or isinstance(value, bp.DynamicalSystem):
+        return None
+    if isinstance(value, _PLAIN):
+        return (type(value).__name__, value)
+    if isinstance(value, (np.ndarray, jax.Array)) and not isinstance(value, jax.core.Tracer):
+        if value.size > _LARGEST_HASHED:
+            return ("array-id", id(value))
+        array = np.asarray(value)
+        return ("array", array.shape, str(array.dtype), array.tobytes())
+    if isinstance(value, (tuple, list)):
+        parts = tuple(_fingerprint(v) for v in value)
+        return None if any(p is None for p in parts) else (type(value).__name__, parts)
+    return None
+
+
+def attribute_key(model: Any) -> tuple[Any, ...]:
+    """The plain attributes that a traced step of ``model`` may read, as a hashable key.
+
+    Instance attributes and class-level settings of the model's own classes
+    (numbers, strings, small arrays, tuples of them), except the nine
+    parameters, which reach compiled code as data.  A changed key means that
+    a loop compiled before would run stale values.
+    """
+    items = []
+    classes = [c for c in type(model).__mro__ if c.__module__.split(".")[0] not in ("brainpy", "builtins")]
+    for cls in reversed(classes):
+        for name, value in vars(cls).items():
+            if not name.startswith("__") and (print_ := _fingerprint(value)) is not None:
+                items.append((cls.__qualname__, name, print_))
+    for name, value in vars(model).items():
+        if name in FIELD_NAMES or name.startswith(("_warned", "_checked_by_runner")):
+            continue
+        print_ = _fingerprint(value)
+        if print_ is not None:
+            items.append(("", name, print_))
+    return tuple(items)
 
 
 @dataclasses.dataclass(frozen=True)

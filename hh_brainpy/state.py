@@ -33,6 +33,7 @@ rest of hh_brainpy does not import it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
@@ -84,6 +85,27 @@ def _in_units(name: str, value: Any, shape: tuple[int, ...]) -> Any:
     if not isinstance(value, jax.core.Tracer):  # traced (under jax.grad): checked by the caller
         check_params({name: np.asarray(value)})
     return jnp.asarray(value, dtype=brainstate.environ.dftype())
+
+
+def _parameter(name: str) -> property:
+    """``neu.<name>``: read as a quantity in its unit; written as in ``brainpy.state.HH`` (checked, any scale)."""
+
+    def get(self: HH) -> Any:
+        value = getattr(self.params, name)
+        return value if name == "temperature" else value * _UNITS[name]
+
+    def set_(self: HH, value: Any) -> None:
+        if name == "temperature":
+            if isinstance(value, u.Quantity):
+                raise ValueError(f"temperature must be a plain number of deg C, got {value!r}")
+            if not isinstance(value, jax.core.Tracer):
+                check_params({"temperature": value})
+        else:
+            value = _in_units(name, value, self.varshape)
+        self.params = dataclasses.replace(self.params, **{name: value})
+
+    unit = "deg C" if name == "temperature" else _UNIT_NAMES[name]
+    return property(get, set_, doc=f"{name} ({unit}); the next step uses a new value.")
 
 
 class HH(k.RateMethods, _Neuron):
@@ -141,6 +163,10 @@ class HH(k.RateMethods, _Neuron):
     2
     """
 
+    ENa, EK, EL, V_th = (_parameter(name) for name in ("ENa", "EK", "EL", "V_th"))
+    gNa, gK, gL, C = (_parameter(name) for name in ("gNa", "gK", "gL", "C"))
+    temperature = _parameter("temperature")
+
     def __init__(
         self,
         in_size: Any,
@@ -194,9 +220,28 @@ class HH(k.RateMethods, _Neuron):
         V_mV = V.to_decimal(u.mV)
         gates = []
         for gate, init in (("m", self.m_initializer), ("h", self.h_initializer), ("n", self.n_initializer)):
-            gates.append(getattr(k, f"{gate}_inf")(V_mV) if init is None
+            gates.append(getattr(self, f"{gate}_inf")(V_mV) if init is None
                          else jnp.asarray(braintools.init.param(init, self.varshape, batch_size)))
+        if not isinstance(V_mV, jax.core.Tracer) and not np.all(np.isfinite(np.asarray(V_mV))):
+            raise ValueError("the initial V must be finite (mV); the V initializer gave non-finite values")
+        for gate, value in zip("mhn", gates, strict=True):
+            inside = isinstance(value, jax.core.Tracer) or np.all((np.asarray(value) >= 0) & (np.asarray(value) <= 1))
+            if not inside:
+                raise ValueError(f"initial {gate} must lie in [0, 1] (a gate's open fraction); its initializer "
+                                 f"gave values outside it")
         return (V, *gates)
+
+    def m_inf(self, V: Any) -> Any:
+        """Steady state of m at V (mV), from this class's rates."""
+        return k.steady_state(self.m_alpha(V), self.m_beta(V))
+
+    def h_inf(self, V: Any) -> Any:
+        """Steady state of h at V (mV), from this class's rates."""
+        return k.steady_state(self.h_alpha(V), self.h_beta(V))
+
+    def n_inf(self, V: Any) -> Any:
+        """Steady state of n at V (mV), from this class's rates."""
+        return k.steady_state(self.n_alpha(V), self.n_beta(V))
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
         """Create V (mV), m, h, n from the initializers (gates at steady state unless given)."""

@@ -9,6 +9,7 @@ import pytest
 
 import hh_brainpy as hb
 from hh_brainpy import kinetics as k
+from hh_brainpy.finite_watch import NonFiniteWarning
 from hh_brainpy.models import WangBuzsakiHH
 
 
@@ -82,11 +83,11 @@ def test_noise_goes_through_sdeint_as_in_bp_dyn_hh():
 
 
 class _ShiftedHH(hb.HH):
-    """A BrainPy-style subclass: the rates read an attribute set after super().__init__()."""
+    """A BrainPy-style subclass whose rates read an attribute: set before super().__init__(), as bp.dyn.HH needs."""
 
     def __init__(self, size, shift=5.0, **kwargs):
-        super().__init__(size, **kwargs)
         self.shift = shift
+        super().__init__(size, **kwargs)
 
     def m_alpha(self, V):
         return k.m_alpha(V - self.shift)
@@ -95,11 +96,25 @@ class _ShiftedHH(hb.HH):
         return k.m_beta(V - self.shift)
 
 
-def test_rates_may_read_attributes_set_after_super_init():
-    """The steady-state start is computed once the subclass's constructor has finished."""
-    neu = _ShiftedHH(1, shift=5.0)
+class _ShiftedLate(_ShiftedHH):
+    """The same rates, the attribute set only after super().__init__() (bp.dyn.HH fails here too)."""
+
+    def __init__(self, size, shift=5.0, **kwargs):
+        hb.HH.__init__(self, size, **kwargs)
+        self.shift = shift
+
+
+def test_rates_may_read_attributes_set_before_super_init_or_after_with_init_var_false():
+    """The steady-state start uses the subclass's rates; an attribute set too late is named, with the remedy."""
+    neu = _ShiftedHH(1, shift=5.0, V_init=-65.0)
     np.testing.assert_allclose(np.asarray(neu.m.value), k.m_inf(-65.0 - 5.0), rtol=1e-12)
     assert np.all(np.isfinite(_run(neu, 5.0, dt=0.01, monitors=("V",))["V"]))
+    lazy = _ShiftedHH(1, shift=None, V_init=-65.0, init_var=False)
+    lazy.shift = 5.0
+    lazy.reset_state()
+    np.testing.assert_allclose(np.asarray(lazy.m.value), k.m_inf(-65.0 - 5.0), rtol=1e-12)
+    with pytest.raises(AttributeError, match=r"before calling super\(\)\.__init__\(\).*init_var=False"):
+        _ShiftedLate(1, shift=5.0, V_init=-65.0)  # bp.dyn.HH raises here too (without the advice)
 
 
 def test_wang_buzsaki_rates_follow_the_paper_and_m_is_instantaneous():
@@ -123,8 +138,9 @@ def test_the_nan_check_works_under_dsrunner_and_names_neuron_and_time():
     runner = bp.DSRunner(neu, monitors=["V"], dt=0.1, progress_bar=False)
     with pytest.raises(Exception, match=r"non-finite at t = 0\.[5-9].* \(neuron 2\)"):
         runner.run(inputs=current)
-    quiet = hb.HH(3, method="exp_auto")  # off by default: no callback in the loop
-    bp.DSRunner(quiet, monitors=["V"], dt=0.1, progress_bar=False).run(inputs=current)
+    quiet = hb.HH(3, method="exp_auto")  # off by default: one warning naming the neuron and time
+    with pytest.warns(NonFiniteWarning, match=r"non-finite at t = 0\.[5-9].* \(neuron 2\)"):
+        bp.DSRunner(quiet, monitors=["V"], dt=0.1, progress_bar=False).run(inputs=current)
 
 
 def test_exponential_methods_say_their_own_limit():
@@ -136,14 +152,14 @@ def test_exponential_methods_say_their_own_limit():
 
 def test_parameters_may_be_trainable_variables():
     """gK as a bm.TrainVar: runs under DSRunner and HHRunner, and bm.grad matches a central difference."""
-    trained = hb.HH(3, gK=bm.TrainVar(bm.ones(3) * 36.0), method="exp_auto")
-    plain = hb.HH(3, method="exp_auto")
+    trained = hb.HH(3, gK=bm.TrainVar(bm.ones(3) * 36.0), method="exp_auto", V_init=-65.0)
+    plain = hb.HH(3, method="exp_auto", V_init=-65.0)
     np.testing.assert_allclose(_run(trained, 20.0, current=10.0)["V"], _run(plain, 20.0, current=10.0)["V"],
                                rtol=0, atol=1e-10)
     assert hb.HHRunner(hb.HH(1, gK=bm.TrainVar(bm.asarray([30.0]))), Iext=10.0).run(5.0).params["gK"] == [30.0]
 
     def final_V(gK):
-        neu = hb.HH(1, gK=bm.TrainVar(bm.asarray([gK])), method="exp_auto")
+        neu = hb.HH(1, gK=bm.TrainVar(bm.asarray([gK])), method="exp_auto", V_init=-65.0)
 
         def loss():
             bp.share.save(t=0.0, dt=0.1, i=0)

@@ -136,7 +136,7 @@ _CALLS = [
     (lambda: hb.HHRunner("not a model"), TypeError, "model"),
     (lambda: hb.HHRunner(hb.HH(1), dt=0.02, monitors=("V",)).run(1.0, chunk_steps=0), ValueError, "chunk_steps"),
     (lambda: hb.HHRunner(hb.HH(1, dt=0.01), dt=0.02), ValueError, "differs"),
-    (lambda: hb.HHRunner(hb.HH(1), dt=0.2), ValueError, "stability"),
+    (lambda: hb.HHRunner(hb.HH(1, method="rk4"), dt=0.2), ValueError, "stability"),
     (lambda: excitability.fixed_point(NAN), ValueError, "Iext"),
     (lambda: excitability.stability(NAN), ValueError, "Iext"),
     (lambda: excitability.fixed_point(0.0, V_range=(0.0, -100.0)), ValueError, "V_range"),

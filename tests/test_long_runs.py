@@ -14,6 +14,11 @@ from hh_brainpy.runner import _CHUNK_BYTES
 CURRENTS = np.array([0.0, 6.0, 10.0, 25.0])
 
 
+def _seed_hh(n):
+    """n neurons at the seed protocol's start (-65 mV, steady gates), stepped with rk4 as simulate() does."""
+    return hb.HH(n, V_init=-65.0, method="rk4")
+
+
 @pytest.fixture(scope="module")
 def every_step():
     return hb.simulate(60.0, size=4, Iext=CURRENTS)
@@ -23,7 +28,7 @@ def every_step():
 def test_a_decimated_run_keeps_exactly_every_kth_state(every_step, record_every, chunk_steps):
     """Chunk boundaries need not align with samples; the kept states are the same numbers."""
     steps = 6000 // record_every * record_every
-    res = hb.HHRunner(hb.HH(4), Iext=CURRENTS).run(steps * 0.01, record_every=record_every, chunk_steps=chunk_steps)
+    res = hb.HHRunner(_seed_hh(4), Iext=CURRENTS).run(steps * 0.01, record_every=record_every, chunk_steps=chunk_steps)
     assert res.record_every == record_every
     np.testing.assert_array_equal(res.ts, every_step.ts[:steps + 1:record_every])
     for name in ("V", "m", "h", "n"):
@@ -34,7 +39,7 @@ def test_a_decimated_run_keeps_exactly_every_kth_state(every_step, record_every,
 def test_decimation_loses_no_spike(every_step, record_every, chunk_steps):
     """A sample's spike flag is the OR over the steps since the previous sample."""
     steps = 6000 // record_every * record_every
-    res = hb.HHRunner(hb.HH(4), Iext=CURRENTS).run(steps * 0.01, record_every=record_every, chunk_steps=chunk_steps)
+    res = hb.HHRunner(_seed_hh(4), Iext=CURRENTS).run(steps * 0.01, record_every=record_every, chunk_steps=chunk_steps)
     full = every_step.spike[:steps + 1]
     blocks = full[1:].reshape(-1, record_every, 4).any(axis=1)
     np.testing.assert_array_equal(res.spike[1:], blocks)
@@ -43,7 +48,7 @@ def test_decimation_loses_no_spike(every_step, record_every, chunk_steps):
 
 
 def test_a_window_keeps_only_its_samples(every_step):
-    res = hb.HHRunner(hb.HH(4), Iext=CURRENTS).run(60.0, record_every=5, window=(20.0, 30.0), chunk_steps=2222)
+    res = hb.HHRunner(_seed_hh(4), Iext=CURRENTS).run(60.0, record_every=5, window=(20.0, 30.0), chunk_steps=2222)
     assert res.ts[0] == pytest.approx(20.0) and res.ts[-1] == pytest.approx(30.0)
     np.testing.assert_array_equal(res.V, every_step.V[2000:3001:5])
     # spike times from the kept window are the ones of the full run in that window
@@ -53,10 +58,10 @@ def test_a_window_keeps_only_its_samples(every_step):
 
 
 def test_a_chunk_holds_at_most_64_mib_of_records():
-    runner = hb.HHRunner(hb.HH(100_000), Iext=10.0, monitors=("V", "spike"))
+    runner = hb.HHRunner(_seed_hh(100_000), Iext=10.0, monitors=("V", "spike"))
     chunk = runner._chunk_steps(None, 10)
     assert chunk % 10 == 0 and chunk * 100_000 * 2 * 8 <= _CHUNK_BYTES
-    assert hb.HHRunner(hb.HH(1), Iext=10.0)._chunk_steps(None, 1) * 5 * 8 <= _CHUNK_BYTES
+    assert hb.HHRunner(_seed_hh(1), Iext=10.0)._chunk_steps(None, 1) * 5 * 8 <= _CHUNK_BYTES
 
 
 @pytest.mark.parametrize(
@@ -71,19 +76,19 @@ def test_a_chunk_holds_at_most_64_mib_of_records():
 )
 def test_bad_recording_options_are_refused_by_name(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        hb.HHRunner(hb.HH(1), Iext=10.0).run(10.0, **kwargs)
+        hb.HHRunner(_seed_hh(1), Iext=10.0).run(10.0, **kwargs)
 
 
 def test_a_run_that_blows_up_stops_at_that_chunk_and_names_neuron_and_time():
     """From t = 30 ms neuron 2 gets 1e300 uA/cm^2; the run stops in the chunk where V overflows."""
     values = np.zeros((10_001, 3))
     values[3000:, 2] = 1e300
-    runner = hb.HHRunner(hb.HH(3), Iext=hb.stimulus.from_array(values, 0.01), monitors=("V", "spike"))
+    runner = hb.HHRunner(_seed_hh(3), Iext=hb.stimulus.from_array(values, 0.01), monitors=("V", "spike"))
     with pytest.raises(hb.NonFiniteError, match=r"V became non-finite at t = 30\.0[0-9]* ms \(step [0-9]+, neuron 2\)"):
         runner.run(100.0, chunk_steps=1000)
     assert runner._runner.i0 == 4000  # stopped after the fourth of ten chunks
 
-    spikes_only = hb.HHRunner(hb.HH(3), Iext=hb.stimulus.from_array(values, 0.01), monitors=("spike",))
+    spikes_only = hb.HHRunner(_seed_hh(3), Iext=hb.stimulus.from_array(values, 0.01), monitors=("spike",))
     with pytest.raises(hb.NonFiniteError, match=r"between t = 30 and 40 ms \(neuron 2\)"):
         spikes_only.run(100.0, chunk_steps=1000)
 
@@ -94,7 +99,7 @@ def test_the_same_seed_gives_the_same_run_and_a_reset_replays_it():
     c = hb.simulate(20.0, size=5, init="random", seed=8)
     np.testing.assert_array_equal(a.V, b.V)
     assert not np.array_equal(a.V, c.V)
-    model = hb.HH(5, init="random", seed=7)
+    model = hb.HH(5, init="random", seed=7, method="rk4")
     runner = hb.HHRunner(model, Iext=10.0)
     first = runner.run(20.0)
     model.reset_state()

@@ -38,14 +38,14 @@ def test_hhparams_from_overrides_names_the_bad_parameter(overrides, error, words
 
 def test_a_reused_runner_runs_the_parameters_it_reports():
     """After neu.gNa = 0 a reused runner is silent, exactly as a fresh runner built with gNa = 0."""
-    neu = hb.HH(1)
+    neu = hb.HH(1, V_init=-65.0, method="rk4")
     runner = hb.HHRunner(neu, Iext=10.0)
     assert len(runner.run(30.0).spike_times()[0]) == 2
     neu.reset_state()
     runner.restart(10.0)
     neu.gNa = 0.0
     reused = runner.run(30.0)
-    fresh = hb.HHRunner(hb.HH(1, gNa=0.0), Iext=10.0).run(30.0)
+    fresh = hb.HHRunner(hb.HH(1, gNa=0.0, V_init=-65.0, method="rk4"), Iext=10.0).run(30.0)
     assert reused.params["gNa"] == 0.0
     assert len(reused.spike_times()[0]) == 0
     np.testing.assert_array_equal(reused.V, fresh.V)
@@ -53,12 +53,12 @@ def test_a_reused_runner_runs_the_parameters_it_reports():
 
 def test_a_new_stimulus_on_a_reused_runner_is_the_one_applied():
     """runner.stimulus = step(...) is what the next run applies (a fresh runner agrees exactly)."""
-    runner = hb.HHRunner(hb.HH(1), Iext=10.0)
+    runner = hb.HHRunner(hb.HH(1, V_init=-65.0, method="rk4"), Iext=10.0)
     runner.run(20.0)
     runner.model.reset_state()
     runner.restart(stimulus.step(10.0, 5.0, 10.0))
     reused = runner.run(20.0)
-    fresh = hb.HHRunner(hb.HH(1), Iext=stimulus.step(10.0, 5.0, 10.0)).run(20.0)
+    fresh = hb.HHRunner(hb.HH(1, V_init=-65.0, method="rk4"), Iext=stimulus.step(10.0, 5.0, 10.0)).run(20.0)
     np.testing.assert_array_equal(reused.V, fresh.V)
     assert reused.Iext[0, 0] == 0.0 and reused.Iext[600, 0] == 10.0
 

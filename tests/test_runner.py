@@ -47,7 +47,7 @@ def test_time_axis_comes_from_the_integration_step():
 
 def test_runner_continues_where_it_stopped():
     """Two runs of 50 ms equal one run of 100 ms, with the time axis continuing."""
-    runner = hb.HHRunner(hb.HH(1), Iext=10.0)
+    runner = hb.HHRunner(hb.HH(1, V_init=-65.0, method="rk4"), Iext=10.0)
     a, b = runner.run(50.0), runner.run(50.0)
     whole = hb.simulate(100.0)
     assert b.ts[0] == pytest.approx(50.0)

@@ -47,7 +47,7 @@ def test_spike_times_at_higher_temperature_match_the_reference(celsius):
 
 def test_hh_group_and_integrate_take_the_temperature_too():
     ts, V, *_ = hb.integrate(ref.steady_state_at(), 30.0, temperature=20.0)
-    res = hb.HHRunner(hb.HH(1, temperature=20.0), Iext=10.0).run(30.0)
+    res = hb.HHRunner(hb.HH(1, temperature=20.0, V_init=-65.0, method="rk4"), Iext=10.0).run(30.0)
     np.testing.assert_allclose(res.V[:, 0], V, atol=1e-9)
 
 

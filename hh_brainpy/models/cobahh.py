@@ -86,8 +86,11 @@ class TraubMilesKinetics:
         With :math:`B = e^{(v-40)/5}`: :math:`\beta_h = 4B/(1+B)` and the
         exponential of :math:`\alpha_n` is :math:`e^{(15-v)/5} = e^{-5}/B`; the
         0/0 forms use :func:`hh_brainpy.kinetics.x_over_em1_given_exp`.  Equal
-        to the six methods to a few units in the last place (tested).
+        to the six methods to a few units in the last place (tested).  A
+        subclass that overrides any of the six methods gets its methods.
         """
+        if any(getattr(type(self), name) is not getattr(TraubMilesKinetics, name) for name in k.RATE_NAMES):
+            return tuple(getattr(self, name)(V) for name in k.RATE_NAMES)
         v = V - self.VT
         u_m, u_b, u_n = (13.0 - v) / 4.0, (v - 40.0) / 5.0, (15.0 - v) / 5.0
         A, B = jnp.exp(u_m), jnp.exp(u_b)
@@ -151,6 +154,8 @@ def event_backend(name: str | None = None) -> Iterator[str]:
     try:
         yield name
     finally:
+        # An unset backend is not restored: JAX lowers the traced step after this block, and brainevent's
+        # default CPU kernel (numba) cannot lower without numba.
         if brainevent.config.get_backend("cpu") != previous and previous is not None:
             brainevent.config.set_backend("cpu", previous)
 

@@ -58,8 +58,8 @@ class WangBuzsakiHH(HH):
     def __init__(self, *args: Any, phi: float = 5.0, **kwargs: Any) -> None:
         for name, value in _DEFAULTS.items():
             kwargs.setdefault(name, value)
+        self.phi = phi  # before super().__init__, which computes the steady-state gates from the rates
         super().__init__(*args, **kwargs)
-        self.phi = phi  # set after super().__init__, as BrainPy subclasses do; the rates read it
 
     def m_alpha(self, V: Any) -> Any:
         """Opening rate of m, 1/ms."""

@@ -1,0 +1,213 @@
+r"""The default integrator of :class:`hh_brainpy.HH`: exponential Runge-Kutta (ETDRK4) in sub-steps.
+
+For a system :math:`\dot y = f(y, t)` the scheme takes, at the start of each
+sub-step, the diagonal of the Jacobian, :math:`L = \mathrm{diag}(\partial f_i/\partial y_i)`
+(computed from ``f`` itself by forward-mode differentiation, so it is the
+diagonal of whatever ``f`` the user's model has), integrates the linear part
+:math:`L y` exactly and the rest, :math:`N(y, t) = f(y, t) - L y`, with the
+fourth-order exponential time differencing scheme of Cox & Matthews (2002).
+With :math:`z = hL`, :math:`E = e^{z}`, :math:`E_2 = e^{z/2}` and the functions
+:math:`\varphi_1, \varphi_2, \varphi_3` of :func:`phi_functions`:
+
+.. math::
+
+    a &= E_2\,y_0 + \tfrac{h}{2}\varphi_1(z/2)\,N(y_0, t), \\
+    b &= E_2\,y_0 + \tfrac{h}{2}\varphi_1(z/2)\,N(a, t + h/2), \\
+    c &= E_2\,a + \tfrac{h}{2}\varphi_1(z/2)\,[2N(b, t + h/2) - N(y_0, t)], \\
+    y_1 &= E\,y_0 + h\,\{[\varphi_1 - 3\varphi_2 + 4\varphi_3]\,N(y_0, t)
+           + 2[\varphi_2 - 2\varphi_3]\,[N(a) + N(b)] + [4\varphi_3 - \varphi_2]\,N(c)\}.
+
+Why this scheme for the Hodgkin-Huxley equations: every stiff part of the
+model is on the diagonal (the membrane's conductance :math:`-\sum g/C` in
+:math:`\partial \dot V/\partial V`, each gate's :math:`-(\alpha+\beta)`, and a
+synaptic conductance when the input is evaluated inside ``f``), so the scheme
+stays stable at steps where classical RK4 diverges (measured: rates 20 times
+faster than the 1952 ones, dt = 0.5 ms, stable; RK4 diverges from 0.05 ms),
+and it is exact for a gate under a clamped V.  The sub-step count depends on
+the step alone (``ceil(dt / max_substep)``), never on parameter values, so a
+trajectory is a smooth function of the parameters.  Measured with the 1952
+rates, 100 ms at 10 uA/cm^2, float64, largest spike-time error against the
+scipy reference: 7e-4 ms at h = 0.05 ms, 0.012 ms at 0.1 ms, 0.11 ms at 0.2 ms.
+
+Each sub-step evaluates ``f`` four times plus one forward-mode derivative.
+
+References
+----------
+.. [1] Cox, S. M. & Matthews, P. C. (2002). Exponential time differencing for
+   stiff systems. J. Comput. Phys. 176(2):430-455.
+.. [2] Hochbruck, M. & Ostermann, A. (2010). Exponential integrators. Acta
+   Numerica 19:209-286.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["phi_functions", "diagonal_jacobian", "etdrk4_step", "ExponentialRK4", "crossing"]
+
+Array = Any
+State = tuple[Array, ...]
+
+# Below this |z| the phi functions are summed from their series (see phi_functions).
+_SERIES_BELOW = 1.0
+_SERIES_TERMS = 14
+
+
+def phi_functions(z: Array) -> tuple[Array, Array, Array]:
+    r""":math:`(\varphi_1, \varphi_2, \varphi_3)(z)`, with :math:`\varphi_j(z) = \sum_{k\ge0} z^k/(k+j)!`.
+
+    Closed forms: :math:`\varphi_1 = (e^z-1)/z`, :math:`\varphi_2 = (e^z-1-z)/z^2`,
+    :math:`\varphi_3 = (e^z-1-z-z^2/2)/z^3`.  They cancel catastrophically near
+    0 (in float32 :math:`\varphi_3` loses all digits below :math:`|z| \approx 0.01`),
+    so for :math:`|z| < 1` the series is summed (14 terms: truncation below
+    :math:`10^{-12}` relative) and the closed forms are used only beyond, with
+    the "double where" that keeps values and gradients finite everywhere.
+    """
+    z = jnp.asarray(z)
+    small = jnp.abs(z) < _SERIES_BELOW
+    zs = jnp.where(small, jnp.ones_like(z), z)
+    em1 = jnp.expm1(zs)
+    closed = (em1 / zs, (em1 - zs) / (zs * zs), (em1 - zs - 0.5 * zs * zs) / (zs * zs * zs))
+    series = []
+    for j in (1, 2, 3):
+        total = jnp.full_like(z, 1.0 / math.factorial(_SERIES_TERMS - 1 + j))
+        for kk in range(_SERIES_TERMS - 2, -1, -1):
+            total = total * z + 1.0 / math.factorial(kk + j)
+        series.append(total)
+    return tuple(jnp.where(small, s, c) for s, c in zip(series, closed, strict=True))  # type: ignore[return-value]
+
+
+def diagonal_jacobian(f: Callable[..., Sequence[Array]], y: State, t: Array) -> tuple[State, State]:
+    r"""``(f(y, t), diag)``: the derivatives and :math:`\partial f_i/\partial y_i` for each variable.
+
+    ``f(*y, t)`` returns one derivative per variable.  Each diagonal entry is
+    one forward-mode derivative (``jax.jvp``) with a tangent of ones on one
+    variable; for element-wise models (each neuron's derivative depends on that
+    neuron's state only) that is exactly the diagonal.
+    """
+    def g(*ys: Array) -> tuple[Array, ...]:
+        return tuple(f(*ys, t))
+
+    diag = []
+    value: tuple[Array, ...] = ()
+    for i in range(len(y)):
+        tangents = tuple(jnp.ones_like(v) if j == i else jnp.zeros_like(v) for j, v in enumerate(y))
+        value, tangent_out = jax.jvp(g, tuple(y), tangents)
+        diag.append(jnp.broadcast_to(tangent_out[i], jnp.shape(value[i])))
+    return value, tuple(diag)
+
+
+def etdrk4_step(f: Callable[..., Sequence[Array]], y: State, t: Array, h: Array) -> State:
+    """One ETDRK4 step of size ``h`` (ms) from ``y`` at ``t``, linear part = the Jacobian's diagonal there."""
+    f0, L = diagonal_jacobian(f, y, t)
+
+    def N(ys: State, ts: Array, fs: State | None = None) -> State:
+        fs = tuple(f(*ys, ts)) if fs is None else fs
+        return tuple(fi - Li * yi for fi, Li, yi in zip(fs, L, ys, strict=True))
+
+    z = tuple(h * Li for Li in L)
+    half = [phi_functions(0.5 * zi)[0] for zi in z]
+    E2 = [jnp.exp(0.5 * zi) for zi in z]
+    n0 = N(y, t, f0)
+    a = tuple(E2[i] * y[i] + 0.5 * h * half[i] * n0[i] for i in range(len(y)))
+    na = N(a, t + 0.5 * h)
+    b = tuple(E2[i] * y[i] + 0.5 * h * half[i] * na[i] for i in range(len(y)))
+    nb = N(b, t + 0.5 * h)
+    c = tuple(E2[i] * a[i] + 0.5 * h * half[i] * (2.0 * nb[i] - n0[i]) for i in range(len(y)))
+    nc = N(c, t + h)
+    out = []
+    for i in range(len(y)):
+        p1, p2, p3 = phi_functions(z[i])
+        out.append(E2[i] * E2[i] * y[i] + h * ((p1 - 3.0 * p2 + 4.0 * p3) * n0[i]
+                                               + 2.0 * (p2 - 2.0 * p3) * (na[i] + nb[i])
+                                               + (4.0 * p3 - p2) * nc[i]))
+    return tuple(out)
+
+
+def crossing(v_old: Array, v_new: Array, threshold: Array) -> tuple[Array, Array]:
+    """``(crossed, fraction)``: an upward crossing of ``threshold`` in a step, and where (0..1, linear)."""
+    crossed = jnp.logical_and(v_old < threshold, v_new >= threshold)
+    fraction = (threshold - v_old) / jnp.where(crossed, v_new - v_old, 1.0)
+    return crossed, fraction
+
+
+class ExponentialRK4:
+    r"""ETDRK4 (see the module docstring) over a step ``dt``, in sub-steps of at most ``max_substep`` ms.
+
+    Called like a ``bp.odeint`` integrator: ``integral(*variables, t, *args, dt)``
+    returns the variables after ``dt``, where ``f(*variables, t, *args)``
+    returns their derivatives.  :meth:`advance` also reports upward crossings
+    of a threshold by the first variable inside any sub-step.
+
+    Parameters
+    ----------
+    f : callable
+        The right-hand side ``f(*variables, t, *args) -> derivatives``.
+    max_substep : float
+        Largest sub-step, ms (default 0.05).
+    """
+
+    method = "etdrk4"
+
+    def __init__(self, f: Callable[..., Sequence[Array]], max_substep: float = 0.05) -> None:
+        self.f = f
+        self.max_substep = float(max_substep)
+
+    def substeps(self, dt: Any) -> int:
+        """Sub-steps in a step of ``dt`` ms: ``ceil(dt / max_substep)``; 1 when ``dt`` is traced (unknown)."""
+        if isinstance(dt, jax.core.Tracer):
+            return 1
+        return max(1, math.ceil(float(dt) / self.max_substep - 1e-9))
+
+    def advance(self, y: State, t: Array, dt: Any, args: Sequence[Array] = (),
+                threshold: Array = None) -> tuple[State, Array, Array]:
+        """``(y after dt, crossed, t_cross)``: the state, and the last upward crossing of ``threshold`` by ``y[0]``.
+
+        ``crossed`` is False and ``t_cross`` NaN where nothing crossed (or when
+        ``threshold`` is None).  The crossing time is linearly interpolated
+        inside the sub-step where it happened.
+        """
+        count = self.substeps(dt)
+        h = dt / count
+
+        def rhs(*ys_t: Array) -> Sequence[Array]:
+            return self.f(*ys_t, *args)
+
+        def one(j: Any, carry: tuple[State, Array, Array]) -> tuple[State, Array, Array]:
+            ys, crossed, t_cross = carry
+            tj = t + j * h
+            new = etdrk4_step(rhs, ys, tj, h)
+            if threshold is not None:
+                now, frac = crossing(ys[0], new[0], threshold)
+                crossed = jnp.logical_or(crossed, now)
+                t_cross = jnp.where(now, tj + h * frac, t_cross)
+            return new, crossed, t_cross
+
+        y = tuple(jnp.asarray(v) for v in y)
+        shape = jnp.shape(y[0])
+        start = (y, jnp.zeros(shape, dtype=bool), jnp.full(shape, jnp.nan, dtype=jnp.result_type(y[0])))
+        if count == 1:
+            return one(0, start)
+        return jax.lax.fori_loop(0, count, one, start)
+
+    def __call__(self, *args: Any, dt: Any = None) -> State:
+        """``integral(*variables, t, *args, dt)`` as with ``bp.odeint``; ``dt`` last or as keyword."""
+        if dt is None:
+            *args, dt = args
+        raise_if_no_t = len(args)
+        if raise_if_no_t < 2:
+            raise TypeError("call as integral(*variables, t, *args, dt)")
+        n_vars = self._variables(args)
+        y, t, rest = tuple(args[:n_vars]), args[n_vars], tuple(args[n_vars + 1:])
+        return self.advance(y, t, dt, rest)[0]
+
+    def _variables(self, args: Sequence[Any]) -> int:
+        keys = getattr(self.f, "arg_keys", None)  # a bp.JointEq lists its variables, then 't', then the rest
+        if keys is not None and "t" in keys:
+            return keys.index("t")
+        return 4
