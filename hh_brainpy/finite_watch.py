@@ -3,7 +3,8 @@
 A compiled BrainPy loop cannot stop by itself, so :class:`hh_brainpy.HH`
 checks its V after every step with one reduction (``jnp.sum``, which is
 non-finite whenever an element is) and calls back to Python only in the
-step where that fails: then it raises :class:`hh_brainpy.NonFiniteError`
+step where that fails (under ``jax.vmap`` or differentiation the check
+is left out, see :func:`_plainly_traced`): then it raises :class:`hh_brainpy.NonFiniteError`
 (``check_finite=True``) or warns once per group with
 :class:`NonFiniteWarning`, naming the neuron and the time.
 """
@@ -49,5 +50,23 @@ def watch(V: Any, t: Any, owner: Any, *, raise_error: bool) -> None:
             owner.__dict__["_warned_non_finite"] = True
             warnings.warn(message, NonFiniteWarning, stacklevel=2)
 
+    if not _plainly_traced(V):
+        return
     ok = jnp.isfinite(jnp.sum(V))
     jax.lax.cond(ok, lambda: None, lambda: jax.debug.callback(report, V, t))
+
+
+def _plainly_traced(x: Any) -> bool:
+    """A concrete array, or traced by ``jax.jit`` alone (no ``vmap``, ``grad`` or ``jvp`` around the step).
+
+    Under ``jax.vmap`` a conditional runs both branches, so the check would call back at every step;
+    under differentiation (training, BrainPy's fixed-point finders) NaN trials are part of the search
+    and the callback would run at each of them.  There the check is left out.
+    """
+    return not isinstance(x, jax.core.Tracer) or (_JitTracer is not None and type(x) is _JitTracer)
+
+
+try:  # JAX has no public name for it; without it the check is left out of compiled code
+    from jax._src.interpreters.partial_eval import DynamicJaxprTracer as _JitTracer
+except ImportError:  # pragma: no cover
+    _JitTracer = None

