@@ -56,7 +56,7 @@ State = tuple[Array, ...]
 
 # Below this |z| the phi functions are summed from their series (see phi_functions).
 _SERIES_BELOW = 0.5
-_SERIES_TERMS = 11
+_SERIES_TERMS = 13
 
 
 def _series(z: Array, j: int) -> Array:
@@ -81,8 +81,8 @@ def phi_functions(z: Array) -> tuple[Array, Array, Array]:
     Closed forms: :math:`\varphi_1 = (e^z-1)/z`, :math:`\varphi_2 = (e^z-1-z)/z^2`,
     :math:`\varphi_3 = (e^z-1-z-z^2/2)/z^3`.  They cancel catastrophically near
     0 (in float32 :math:`\varphi_3` loses all digits below :math:`|z| \approx 0.01`),
-    so for :math:`|z| < 0.5` the series is summed (11 terms: truncation below
-    :math:`10^{-12}` relative; the closed forms lose at most 5e-6 relative in
+    so for :math:`|z| < 0.5` the series is summed (13 terms: truncation below
+    :math:`10^{-14}` relative; the closed forms lose at most 5e-6 relative in
     float32 at :math:`|z| = 0.5`) and the closed forms are used beyond, with
     the "double where" that keeps values and gradients finite everywhere.
     """

@@ -369,7 +369,7 @@ RATE_NAMES = ("m_alpha", "m_beta", "h_alpha", "h_beta", "n_alpha", "n_beta")
 
 
 class RateMethods:
-    """The six rates as methods of a neuron class, and ``rates(V)``; override any of them in a subclass.
+    """The six rates and the steady states as methods of a neuron class; override any of them in a subclass.
 
     ``rates(V)`` evaluates all six from three exponentials (:func:`rates`) while none is
     overridden, and calls the methods otherwise.  Both :class:`hh_brainpy.HH` and
@@ -399,6 +399,18 @@ class RateMethods:
     def n_beta(self, V: ArrayLike) -> ArrayLike:
         """Closing rate of n at V (mV), 1/ms (:func:`n_beta`)."""
         return n_beta(V)
+
+    def m_inf(self, V: ArrayLike) -> ArrayLike:
+        """Steady state of m at V (mV), from this class's rates."""
+        return steady_state(self.m_alpha(V), self.m_beta(V))
+
+    def h_inf(self, V: ArrayLike) -> ArrayLike:
+        """Steady state of h at V (mV), from this class's rates."""
+        return steady_state(self.h_alpha(V), self.h_beta(V))
+
+    def n_inf(self, V: ArrayLike) -> ArrayLike:
+        """Steady state of n at V (mV), from this class's rates."""
+        return steady_state(self.n_alpha(V), self.n_beta(V))
 
     def rates(self, V: ArrayLike, *, key: ArrayLike = None) -> tuple[ArrayLike, ...]:
         """``(m_alpha, m_beta, h_alpha, h_beta, n_alpha, n_beta)`` at V (mV), 1/ms (``key``: see :func:`rates`)."""

@@ -228,18 +228,6 @@ class HH(NeuronState, k.RateMethods, bp.NeuGroup):
             self.reset_state(self.mode)
 
     # -- the equations: override any of these in a subclass ---------------------------------
-    def m_inf(self, V: Any) -> Any:
-        """Steady state of m at V."""
-        return k.steady_state(self.m_alpha(V), self.m_beta(V))
-
-    def h_inf(self, V: Any) -> Any:
-        """Steady state of h at V."""
-        return k.steady_state(self.h_alpha(V), self.h_beta(V))
-
-    def n_inf(self, V: Any) -> Any:
-        """Steady state of n at V."""
-        return k.steady_state(self.n_alpha(V), self.n_beta(V))
-
     def dV(self, V: Any, t: Any, m: Any, h: Any, n: Any, I: Any) -> Any:  # noqa: E741
         """Membrane equation, mV/ms (:func:`hh_brainpy.kinetics.dVdt`); ``m_inf(V)`` when ``instantaneous_m``."""
         if self.instantaneous_m:

@@ -231,18 +231,6 @@ class HH(k.RateMethods, _Neuron):
                                  f"gave values outside it")
         return (V, *gates)
 
-    def m_inf(self, V: Any) -> Any:
-        """Steady state of m at V (mV), from this class's rates."""
-        return k.steady_state(self.m_alpha(V), self.m_beta(V))
-
-    def h_inf(self, V: Any) -> Any:
-        """Steady state of h at V (mV), from this class's rates."""
-        return k.steady_state(self.h_alpha(V), self.h_beta(V))
-
-    def n_inf(self, V: Any) -> Any:
-        """Steady state of n at V (mV), from this class's rates."""
-        return k.steady_state(self.n_alpha(V), self.n_beta(V))
-
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
         """Create V (mV), m, h, n from the initializers (gates at steady state unless given)."""
         V, m, h, n = self._initial(batch_size)

@@ -65,6 +65,32 @@ def gap_junction_test(cls):
     return {"V": np.asarray(runner.mon["neu.V"]), "spike": np.asarray(runner.mon["neu.spike"])}
 
 
+class SteadyStatesFromRates:
+    """What a bp.dyn.HH user writes when overriding the rates: bp.dyn.HH's x_inf are lambdas over its own."""
+
+    def m_inf(self, V):
+        return self.m_alpha(V) / (self.m_alpha(V) + self.m_beta(V))
+
+    def h_inf(self, V):
+        return self.h_alpha(V) / (self.h_alpha(V) + self.h_beta(V))
+
+    def n_inf(self, V):
+        return self.n_alpha(V) / (self.n_alpha(V) + self.n_beta(V))
+
+
+class GatesFromRates(SteadyStatesFromRates):
+    """The same for the gate equations dm, dh, dn (bp.dyn.HH's are lambdas over its own rates)."""
+
+    def dm(self, m, t, V):
+        return self.m_alpha(V) * (1 - m) - self.m_beta(V) * m
+
+    def dh(self, h, t, V):
+        return self.h_alpha(V) * (1 - h) - self.h_beta(V) * h
+
+    def dn(self, n, t, V):
+        return self.n_alpha(V) * (1 - n) - self.n_beta(V) * n
+
+
 def wang_buzsaki_cell(base):
     """A user's Wang & Buzsaki (1996) cell, written as a subclass of ``base`` in bp.dyn.HH's style.
 
@@ -72,7 +98,7 @@ def wang_buzsaki_cell(base):
     after ``super().__init__()``) and dV (instantaneous sodium activation).
     """
 
-    class WangBuzsaki(base):
+    class WangBuzsaki(SteadyStatesFromRates, base):
         def __init__(self, size, phi=5.0, **kwargs):
             super().__init__(size, ENa=55.0, gNa=35.0, EK=-90.0, gK=9.0, EL=-65.0, gL=0.1, V_th=0.0, **kwargs)
             self.phi = phi
@@ -94,15 +120,6 @@ def wang_buzsaki_cell(base):
 
         def n_beta(self, V):
             return 0.125 * bm.exp(-(V + 44.0) / 80.0)
-
-        def m_inf(self, V):
-            return self.m_alpha(V) / (self.m_alpha(V) + self.m_beta(V))
-
-        def h_inf(self, V):
-            return self.h_alpha(V) / (self.h_alpha(V) + self.h_beta(V))
-
-        def n_inf(self, V):
-            return self.n_alpha(V) / (self.n_alpha(V) + self.n_beta(V))
 
         def dm(self, m, t, V):
             return jnp.zeros_like(m)

@@ -87,26 +87,8 @@ class _TraubMilesOnHB(_TraubMilesRates, hb.HH):
     """The swap: the same rates on hb.HH; steady states and the equations follow from them."""
 
 
-class _TraubMilesOnBP(_TraubMilesRates, bp.dyn.HH):
+class _TraubMilesOnBP(P.GatesFromRates, _TraubMilesRates, bp.dyn.HH):
     """On bp.dyn.HH, whose dm/dh/dn and x_inf are class lambdas over its own rates, those go too."""
-
-    def m_inf(self, V):
-        return self.m_alpha(V) / (self.m_alpha(V) + self.m_beta(V))
-
-    def h_inf(self, V):
-        return self.h_alpha(V) / (self.h_alpha(V) + self.h_beta(V))
-
-    def n_inf(self, V):
-        return self.n_alpha(V) / (self.n_alpha(V) + self.n_beta(V))
-
-    def dm(self, m, t, V):
-        return self.m_alpha(V) * (1 - m) - self.m_beta(V) * m
-
-    def dh(self, h, t, V):
-        return self.h_alpha(V) * (1 - h) - self.h_beta(V) * h
-
-    def dn(self, n, t, V):
-        return self.n_alpha(V) * (1 - n) - self.n_beta(V) * n
 
 
 class _COBAHH(bp.DynSysGroup):

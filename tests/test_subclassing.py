@@ -149,7 +149,7 @@ def test_a_rate_override_is_used_by_every_named_method_as_brainpy_uses_it(method
 
 
 def _fast_rates(base):
-    class Fast(base):
+    class Fast(P.GatesFromRates, base):
         """All six rates 20 times the 1952 ones: far stiffer than the default model."""
 
         def m_alpha(self, V):
@@ -169,24 +169,6 @@ def _fast_rates(base):
 
         def n_beta(self, V):
             return 2.5 * bm.exp(-(V + 65.0) / 80.0)
-
-        def m_inf(self, V):
-            return self.m_alpha(V) / (self.m_alpha(V) + self.m_beta(V))
-
-        def h_inf(self, V):
-            return self.h_alpha(V) / (self.h_alpha(V) + self.h_beta(V))
-
-        def n_inf(self, V):
-            return self.n_alpha(V) / (self.n_alpha(V) + self.n_beta(V))
-
-        def dm(self, m, t, V):
-            return self.m_alpha(V) * (1 - m) - self.m_beta(V) * m
-
-        def dh(self, h, t, V):
-            return self.h_alpha(V) * (1 - h) - self.h_beta(V) * h
-
-        def dn(self, n, t, V):
-            return self.n_alpha(V) * (1 - n) - self.n_beta(V) * n
 
     return lambda size: Fast(size, V_initializer=bp.init.Constant(-65.0))
 
