@@ -216,7 +216,7 @@ def throughput_jax(n: int, steps: int, methods: list[str], dt: float = 0.01) -> 
     out: dict[str, Any] = {}
     for method in methods:
         row: dict[str, Any] = {}
-        hh = hb.HH(n, method=method)
+        hh = hb.HH(n, method=method, V_init=-65.0)
         runner = hb.HHRunner(hh, Iext=10.0, dt=dt, monitors=())
         row["hh_brainpy"] = _two_runs(runner.run, steps * dt, hh, n * steps)
         theirs = bp.dyn.HH(n, method=method, V_initializer=bp.init.Constant(-65.0))
