@@ -21,6 +21,7 @@ from hh_brainpy.checks import (
     check_memory,
     check_neuron_method,
     check_params,
+    check_real,
     check_size,
     max_stable_dt,
 )
@@ -206,7 +207,7 @@ class HH(NeuronState, k.RateMethods, bp.NeuGroup):
                "temperature": temperature}
         check_params(raw)
         method = check_neuron_method(method, noise)
-        max_substep = check_dt(max_substep)
+        max_substep = check_real("max_substep", max_substep, low=0.0, low_open=True)
         super().__init__(size=size, keep_size=keep_size, mode=mode, name=name, sharding=sharding, method=method)
         for key in _PARAMETER_ORDER:
             check_shape(key, raw[key], self.varshape)

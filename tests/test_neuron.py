@@ -125,6 +125,7 @@ def test_init_options():
         ({"EL": float("nan")}, "EL must be finite"),
         ({"method": "rk5"}, "unknown method"),
         ({"dt": -0.1}, "dt must be finite and > 0"),
+        ({"max_substep": 0.0}, r"max_substep must be finite and in \(0, inf\]"),
     ],
 )
 def test_bad_construction_is_refused_with_a_clear_message(kwargs, match):
