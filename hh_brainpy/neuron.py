@@ -2,20 +2,16 @@ r"""``HH``: the Hodgkin-Huxley neuron as a BrainPy ``NeuGroup``, built as ``bp.d
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import brainpy as bp
 import brainpy.math as bm
-import jax
 import jax.numpy as jnp
 import numpy as np
-from brainpy.context import share
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import (
-    DIVERGES_FROM,
     NEURON_DEFAULT_METHOD,
     check_dt,
     check_memory,
@@ -23,12 +19,11 @@ from hh_brainpy.checks import (
     check_params,
     check_real,
     check_size,
-    max_stable_dt,
 )
-from hh_brainpy.exponential_rk import ExponentialRK4, crossing, diagonal_jacobian, joint_value_and_diagonal
-from hh_brainpy.finite_watch import watch
+from hh_brainpy.exponential_rk import ExponentialRK4, diagonal_jacobian, joint_value_and_diagonal
 from hh_brainpy.initial_state import InitialState
 from hh_brainpy.neuron_state import NeuronState, check_shape, value_of
+from hh_brainpy.neuron_step import NeuronStep, StabilityWarning
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 
 __all__ = ["HH", "StabilityWarning"]
@@ -39,11 +34,7 @@ _BYTES_PER_NEURON = 40 * 8
 _PARAMETER_ORDER = ("ENa", "EK", "EL", "gNa", "gK", "gL", "C", "V_th", "temperature")
 
 
-class StabilityWarning(UserWarning):
-    """A named explicit method is asked for a step beyond its measured stability limit."""
-
-
-class HH(NeuronState, k.RateMethods, bp.NeuGroup):
+class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
     r"""A group of Hodgkin-Huxley neurons: ``bp.dyn.HH``'s class, with accurate numerics underneath.
 
     Notes
@@ -219,14 +210,17 @@ class HH(NeuronState, k.RateMethods, bp.NeuGroup):
             V_init=V_init, seed=seed, V_range=V_range)
         self.input_var, self.check_finite, self.spike_times = bool(input_var), bool(check_finite), bool(spike_times)
         self.noise = bp.init.noise(noise, self.varshape, num_vars=4)
-        if self.noise is not None:
-            self.integral = bp.sdeint(method=method, f=self.derivative, g=self.noise)
-        elif method == NEURON_DEFAULT_METHOD:
-            self.integral = ExponentialRK4(self.derivative_with_inputs, max_substep, self._value_and_diagonal)
-        else:
-            self.integral = bp.odeint(method=method, f=self.derivative)
+        self.integral = self._make_integral(method, max_substep)
         if init_var:
             self.reset_state(self.mode)
+
+    def _make_integral(self, method: str, max_substep: float) -> Any:
+        """``bp.sdeint`` with noise, the package's ETDRK4 for ``'etdrk4'``, else BrainPy's ``bp.odeint``."""
+        if self.noise is not None:
+            return bp.sdeint(method=method, f=self.derivative, g=self.noise)
+        if method == NEURON_DEFAULT_METHOD:
+            return ExponentialRK4(self.derivative_with_inputs, max_substep, self._value_and_diagonal)
+        return bp.odeint(method=method, f=self.derivative)
 
     # -- the equations: override any of these in a subclass ---------------------------------
     def dV(self, V: Any, t: Any, m: Any, h: Any, n: Any, I: Any) -> Any:  # noqa: E741
@@ -264,50 +258,6 @@ class HH(NeuronState, k.RateMethods, bp.NeuGroup):
         if found is None:  # a derivative of the user's own form: the whole system, one variable at a time
             return diagonal_jacobian(self.derivative_with_inputs, y, t, x)
         return found
-
-    # -- one step -------------------------------------------------------------------------------
-    def update(self, x: Any = None) -> Any:
-        """Advance one step of ``dt`` with external current ``x`` (uA/cm^2); return the spikes."""
-        t = share.load("t")
-        dt = self.dt if self.dt is not None else share.load("dt")
-        x = 0.0 if x is None else x
-        if self.input_var:
-            x = x + self.input.value
-        V0 = self.V.value
-        y0 = (V0, self.m.value, self.h.value, self.n.value)
-        if isinstance(self.integral, ExponentialRK4):
-            (V, m, h, n), spike, t_spike = self.integral.advance(y0, t, dt, (x,), threshold=self.V_th)
-        else:
-            self._warn_if_unstable(dt)
-            V, m, h, n = self.integral(*y0, t, self.sum_current_inputs(V0, init=x), dt)
-            spike, t_spike = jnp.zeros(jnp.shape(V), dtype=bool), jnp.full(jnp.shape(V), jnp.nan)
-        if self.instantaneous_m:
-            m = self.m_inf(V)
-        V_stepped = V
-        V = V + self.sum_delta_inputs()
-        start = V_stepped if isinstance(self.integral, ExponentialRK4) else V0
-        jump, fraction = crossing(start, V, self.V_th)  # the step's own crossing (named methods) or a delta input
-        t_jump = t + dt if isinstance(self.integral, ExponentialRK4) else t + dt * fraction
-        spike, t_spike = jnp.logical_or(spike, jump), jnp.where(jump, t_jump, t_spike)
-        self.V.value, self.m.value, self.h.value, self.n.value = V, m, h, n
-        self.spike.value = spike
-        if self.spike_times:
-            self.t_last_spike.value = jnp.where(spike, t_spike, self.t_last_spike.value)
-        if not self.__dict__.get("_checked_by_runner", False):
-            watch(V, t, self, raise_error=self.check_finite)
-        return spike
-
-    def _warn_if_unstable(self, dt: Any) -> None:
-        if DIVERGES_FROM.get(self.method) is None or isinstance(dt, jax.core.Tracer):
-            return
-        limit = max_stable_dt(self.method, **self._stiffness())
-        if float(dt) > limit * (1 + 1e-9) and not self.__dict__.get("_warned_unstable", False):
-            self.__dict__["_warned_unstable"] = True
-            warnings.warn(
-                f"{self.name}: dt = {float(dt):g} ms is beyond the stability limit of method {self.method!r} "
-                f"for these parameters (dt <= {limit:.4g} ms; it diverges from about {DIVERGES_FROM[self.method]} "
-                f"ms with the default parameters). It is run as asked; the default method ('etdrk4') "
-                "sub-steps and stays stable.", StabilityWarning, stacklevel=3)
 
     def clear_input(self, *args: Any, **kwargs: Any) -> None:
         """Zero the ``input`` variable after each step (as the legacy ``bp.neurons.HH``)."""

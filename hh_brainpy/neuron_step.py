@@ -1,0 +1,74 @@
+"""One step of :class:`hh_brainpy.HH`: integrate with the model's method, detect spikes, watch for NaN.
+
+A mixin of ``HH``.  With the default method (:class:`hh_brainpy.exponential_rk.ExponentialRK4`)
+the projections' currents are evaluated at every stage and a crossing in any sub-step is a
+spike; with a named BrainPy method the step is ``bp.dyn.HH``'s: the input is taken at the step's
+start and a spike is a crossing between the step's ends.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from brainpy.context import share
+
+from hh_brainpy.checks import DIVERGES_FROM, max_stable_dt
+from hh_brainpy.exponential_rk import ExponentialRK4, crossing
+from hh_brainpy.finite_watch import watch
+
+__all__ = ["NeuronStep", "StabilityWarning"]
+
+
+class StabilityWarning(UserWarning):
+    """A named explicit method is asked for a step beyond its measured stability limit."""
+
+
+class NeuronStep:
+    """Mixin: ``update`` (one step of ``dt``) for a group with ``V``, ``m``, ``h``, ``n``, ``spike``."""
+
+    def update(self, x: Any = None) -> Any:
+        """Advance one step of ``dt`` with external current ``x`` (uA/cm^2); return the spikes."""
+        t = share.load("t")
+        dt = self.dt if self.dt is not None else share.load("dt")
+        x = 0.0 if x is None else x
+        if self.input_var:
+            x = x + self.input.value
+        V0 = self.V.value
+        y0 = (V0, self.m.value, self.h.value, self.n.value)
+        if isinstance(self.integral, ExponentialRK4):
+            (V, m, h, n), spike, t_spike = self.integral.advance(y0, t, dt, (x,), threshold=self.V_th)
+        else:
+            self._warn_if_unstable(dt)
+            V, m, h, n = self.integral(*y0, t, self.sum_current_inputs(V0, init=x), dt)
+            spike, t_spike = jnp.zeros(jnp.shape(V), dtype=bool), jnp.full(jnp.shape(V), jnp.nan)
+        if self.instantaneous_m:
+            m = self.m_inf(V)
+        V_stepped = V
+        V = V + self.sum_delta_inputs()
+        start = V_stepped if isinstance(self.integral, ExponentialRK4) else V0
+        jump, fraction = crossing(start, V, self.V_th)  # the step's own crossing (named methods) or a delta input
+        t_jump = t + dt if isinstance(self.integral, ExponentialRK4) else t + dt * fraction
+        spike, t_spike = jnp.logical_or(spike, jump), jnp.where(jump, t_jump, t_spike)
+        self.V.value, self.m.value, self.h.value, self.n.value = V, m, h, n
+        self.spike.value = spike
+        if self.spike_times:
+            self.t_last_spike.value = jnp.where(spike, t_spike, self.t_last_spike.value)
+        if not self.__dict__.get("_checked_by_runner", False):
+            watch(V, t, self, raise_error=self.check_finite)
+        return spike
+
+    def _warn_if_unstable(self, dt: Any) -> None:
+        if DIVERGES_FROM.get(self.method) is None or isinstance(dt, jax.core.Tracer):
+            return
+        limit = max_stable_dt(self.method, **self._stiffness())
+        if float(dt) > limit * (1 + 1e-9) and not self.__dict__.get("_warned_unstable", False):
+            self.__dict__["_warned_unstable"] = True
+            warnings.warn(
+                f"{self.name}: dt = {float(dt):g} ms is beyond the stability limit of method {self.method!r} "
+                f"for these parameters (dt <= {limit:.4g} ms; it diverges from about {DIVERGES_FROM[self.method]} "
+                f"ms with the default parameters). It is run as asked; the default method ('etdrk4') "
+                "sub-steps and stays stable.", StabilityWarning, stacklevel=3)
+
