@@ -205,13 +205,18 @@ class ExponentialRK4:
         The right-hand side ``f(*variables, t, *args) -> derivatives``.
     max_substep : float
         Largest sub-step, ms (default 0.1).
+    value_and_diagonal : callable, optional
+        ``(y, t, *args) -> (f, diag)`` when cheaper than :func:`diagonal_jacobian`.
+    n_variables : int
+        Number of variables when called like ``bp.odeint`` (default 4: V, m, h, n).
     """
 
     method = "etdrk4"
 
     def __init__(self, f: Callable[..., Sequence[Array]], max_substep: float = 0.1,
-                 value_and_diagonal: Callable[..., tuple[State, State]] | None = None) -> None:
+                 value_and_diagonal: Callable[..., tuple[State, State]] | None = None, n_variables: int = 4) -> None:
         self.f = f
+        self.n_variables = n_variables
         self.max_substep = float(max_substep)
         self.value_and_diagonal = value_and_diagonal
 
@@ -257,18 +262,10 @@ class ExponentialRK4:
         return jax.lax.fori_loop(0, count, one, start)
 
     def __call__(self, *args: Any, dt: Any = None) -> State:
-        """``integral(*variables, t, *args, dt)`` as with ``bp.odeint``; ``dt`` last or as keyword."""
+        """``integral(*variables, t, *args, dt)`` as with ``bp.odeint``, for ``n_variables`` variables."""
         if dt is None:
             *args, dt = args
-        raise_if_no_t = len(args)
-        if raise_if_no_t < 2:
-            raise TypeError("call as integral(*variables, t, *args, dt)")
-        n_vars = self._variables(args)
-        y, t, rest = tuple(args[:n_vars]), args[n_vars], tuple(args[n_vars + 1:])
-        return self.advance(y, t, dt, rest)[0]
-
-    def _variables(self, args: Sequence[Any]) -> int:
-        keys = getattr(self.f, "arg_keys", None)  # a bp.JointEq lists its variables, then 't', then the rest
-        if keys is not None and "t" in keys:
-            return keys.index("t")
-        return 4
+        n = self.n_variables
+        if len(args) < n + 1:
+            raise TypeError(f"call as integral(*variables, t, *args, dt) with {n} variables")
+        return self.advance(tuple(args[:n]), args[n], dt, tuple(args[n + 1:]))[0]
