@@ -350,6 +350,8 @@ def report(results: dict, command: str) -> str:
         wall = f"{r['wall_s']:.2f}" + (f" ({r['total_s']:.1f})" if "total_s" in r else "")
         rows.append([tool, wall, f"{r['rate_hz']:.1f}"])
     lines += _table(["build", "wall (s)", "mean rate (Hz)"], rows)
+    if "clamp" in results:
+        lines += _report_clamp(results["clamp"])
     if "overhead" in results:
         lines += _report_overhead(results["overhead"])
     return "\n".join(lines) + "\n"
@@ -385,6 +387,18 @@ def _report_overhead(ov: dict) -> list[str]:
             rows.append([label, f"{ov[key]:.2f}", f"{ov[key] / base:.2f}x"])
     lines += _table(["process", "wall (s)", "ratio to import brainpy"], rows)
     return lines
+
+
+def _report_clamp(clamp: dict) -> list[str]:
+    lines = ["", "## Voltage clamp against simulate (seconds per call, same steps and N, every sample kept)", "",
+             f"N = {clamp.get('n', '?')} step levels / neurons, {clamp.get('steps', '?')} steps of 0.01 ms; "
+             "`simulate` runs rk4.", ""]
+    if "error" in clamp:
+        return [*lines, _fmt(clamp)]
+    rows = [[label, _fmt(clamp[label]["first"]), _fmt(clamp[label]["again"])]
+            for label in ("voltage_clamp", "simulate")]
+    return [*lines, *_table(["call", "first (s)", "again (s)"], rows), "",
+            f"Ratio voltage_clamp / simulate (again): {clamp['ratio']:.2f}x (goal: at most 1x)."]
 
 
 def _save(fig: Any, ax: Any, xlabel: str, ylabel: str, path: Path) -> str:
@@ -457,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     results["accurate"] = section_accurate_throughput(args.smoke, results["accuracy"], peers)
     print("[benchmarks] cobahh ...", flush=True)
     results["cobahh"] = section_cobahh(args.smoke, peers)
+    print("[benchmarks] voltage clamp ...", flush=True)
+    results["clamp"] = _run({"name": "clamp_vs_simulate", "n": 10 if args.smoke else 100,
+                             "steps": 1000 if args.smoke else 10000})
     print("[benchmarks] overhead ...", flush=True)
     results["overhead"] = section_overhead(args.smoke, args.out)
     results["wall_s"] = time.perf_counter() - start

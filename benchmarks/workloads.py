@@ -372,6 +372,27 @@ def cobahh_brian2(mode: str, threads: int, num: int = 4000, duration: float = 10
     return peers.brian2_cobahh(mode, threads, num, duration, dt)
 
 
+def clamp_vs_simulate(n: int, steps: int, dt: float = 0.01) -> dict:
+    """Seconds of ``hb.voltage_clamp`` (n step levels) and of ``hb.simulate`` (n neurons, rk4), same steps.
+
+    Both record V, m, h, n at every step; ``again`` is a second call (compiled code reused).
+    """
+    import hh_brainpy as hb
+
+    levels = np.linspace(-60.0, 40.0, n)
+    out: dict[str, Any] = {"n": n, "steps": steps}
+    for label, call in (("voltage_clamp", lambda: hb.voltage_clamp(levels, duration=steps * dt, dt=dt)),
+                        ("simulate", lambda: hb.simulate(steps * dt, size=n, dt=dt, monitors=("V", "m", "h", "n")))):
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t0)
+        out[label] = {"first": times[0], "again": times[1]}
+    out["ratio"] = out["voltage_clamp"]["again"] / out["simulate"]["again"]
+    return out
+
+
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])
     result = globals()[job.pop("name")](**job)

@@ -13,15 +13,23 @@ float64.  Importing hh_brainpy changes no global setting.
 """
 
 from hh_brainpy import analysis as analysis
+from hh_brainpy import clamp as clamp
 from hh_brainpy import excitability as excitability
 from hh_brainpy import fitting as fitting
 from hh_brainpy import kinetics as kinetics
 from hh_brainpy import models as models
+from hh_brainpy import paper as paper
 from hh_brainpy import plotting as plotting
+from hh_brainpy import repetitive as repetitive
+from hh_brainpy import shocks as shocks
 from hh_brainpy import stimulus as stimulus
+from hh_brainpy import subthreshold as subthreshold
 from hh_brainpy.checks import METHODS as METHODS
 from hh_brainpy.checks import NonFiniteError as NonFiniteError
 from hh_brainpy.checks import max_stable_dt as max_stable_dt
+from hh_brainpy.clamp import ClampResult as ClampResult
+from hh_brainpy.clamp import step_sequence as step_sequence
+from hh_brainpy.clamp import voltage_clamp as voltage_clamp
 from hh_brainpy.fitting import fit as fit
 from hh_brainpy.integrator import derivative as derivative
 from hh_brainpy.integrator import integral as integral
@@ -36,6 +44,11 @@ from hh_brainpy.params import parameter_set as parameter_set
 from hh_brainpy.result import HHResult as HHResult
 from hh_brainpy.runner import HHRunner as HHRunner
 from hh_brainpy.runner import simulate as simulate
+from hh_brainpy.shocks import anode_break_response as anode_break_response
+from hh_brainpy.shocks import anode_break_threshold as anode_break_threshold
+from hh_brainpy.shocks import refractory_thresholds as refractory_thresholds
+from hh_brainpy.shocks import shock_response as shock_response
+from hh_brainpy.shocks import shock_threshold as shock_threshold
 from hh_brainpy.sweeps import SweepResult as SweepResult
 from hh_brainpy.sweeps import sweep as sweep
 
@@ -46,5 +59,7 @@ __all__ = [
     "NonFiniteError", "PARAMETER_SETS", "analysis", "derivative", "excitability", "fit", "fitting",
     "integral", "integrate", "kinetics",
     "make_integral", "max_stable_dt", "models", "parameter_set", "plotting", "simulate", "stimulus",
-    "sweep", "SweepResult",
+    "sweep", "SweepResult", "clamp", "ClampResult", "voltage_clamp", "step_sequence", "paper", "repetitive",
+    "shocks", "subthreshold", "shock_response", "shock_threshold", "refractory_thresholds",
+    "anode_break_response", "anode_break_threshold",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_trace", "plot_gates", "plot_raster", "plot_fi", "plot_phase"]
+__all__ = ["plot_trace", "plot_gates", "plot_raster", "plot_fi", "plot_phase", "plot_clamp"]
 
 
 def plot_trace(result: Any, neuron: int = 0, axes: Any = None) -> Any:
@@ -110,3 +110,31 @@ def plot_phase(result: Any, neuron: int = 0, ax: Any = None, *, nullclines: Any 
     ax.set_ylabel("n")
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     return ax
+
+
+def plot_clamp(result: Any, axes: Any = None, *, what: str = "conductances") -> Any:
+    """A voltage-clamp family: the command (top) and gNa, gK (``what="conductances"``, mS/cm^2) or
+    INa, IK (``"currents"``, uA/cm^2, inward negative) below, every trace of the family.
+
+    ``result`` is a :class:`hh_brainpy.clamp.ClampResult`.  Returns the two Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if what not in ("conductances", "currents"):
+        raise ValueError(f"what must be 'conductances' or 'currents', got {what!r}")
+    if axes is None:
+        _, axes = plt.subplots(2, 1, sharex=True, figsize=(8, 5), height_ratios=(1, 2))
+    ax_v, ax_g = axes
+    ax_v.plot(result.ts, result.V, color="k", lw=1)
+    ax_v.set_ylabel("command (mV)")
+    first, second = ("gNa", "gK") if what == "conductances" else ("INa", "IK")
+    unit = "mS/cm$^2$" if what == "conductances" else "uA/cm$^2$"
+    ax_g.plot(result.ts, getattr(result, first), color="tab:red", lw=1)
+    ax_g.plot(result.ts, getattr(result, second), color="tab:blue", lw=1)
+    ax_g.plot([], [], color="tab:red", label=first)
+    ax_g.plot([], [], color="tab:blue", label=second)
+    ax_g.set_ylabel(f"{what} ({unit})")
+    ax_g.set_xlabel("t (ms)")
+    ax_g.set_xlim(result.ts[0], result.ts[-1])
+    ax_g.legend(loc="upper right", frameon=False)
+    return np.asarray(axes)
