@@ -307,7 +307,22 @@ def check_window(window: Any, t_start: float, t_end: float) -> tuple[float, floa
 
 
 def available_memory() -> int:
-    """Bytes of memory available to this process now (MemAvailable on Linux; physical pages elsewhere)."""
+    """Bytes this process may still allocate: the least of the free system memory (MemAvailable),
+    the room left under its address-space limit (RLIMIT_AS) and under its cgroup's memory limit."""
+    limits = [_free_system_memory()]
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(max(0, soft - _status_bytes("VmSize:")))
+    except (ImportError, OSError, ValueError):
+        pass
+    limits.extend(_cgroup_room())
+    return int(min(limits))
+
+
+def _free_system_memory() -> int:
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -321,12 +336,43 @@ def available_memory() -> int:
         return 2**62
 
 
+def _status_bytes(field: str) -> int:
+    """A size from /proc/self/status (e.g. ``VmSize:``) in bytes; 0 where there is none."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _cgroup_room() -> list[int]:
+    """Bytes left under this process's cgroup memory limit (v2, else v1); empty where there is no limit."""
+    pairs = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+             ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+    for limit_file, usage_file in pairs:
+        try:
+            with open(limit_file) as f:
+                limit = f.read().strip()
+            with open(usage_file) as f:
+                usage = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 2**60:
+            return [max(0, int(limit) - usage)]
+        return []
+    return []
+
+
 def check_memory(nbytes: int, what: str, way_out: str) -> None:
     """Refuse a run that would hold ``nbytes`` of ``what`` when that exceeds the memory available now."""
     free = available_memory()
     if nbytes > free:
         raise MemoryError(
-            f"{what} would need {nbytes / 2**30:.3g} GiB, more than the {free / 2**30:.3g} GiB available; {way_out}"
+            f"{what} would need {nbytes / 2**30:.3g} GiB, more than the {free / 2**30:.3g} GiB this process may "
+            f"still allocate (free memory, its address-space limit and its cgroup limit); {way_out}"
         )
 
 
@@ -355,6 +401,24 @@ def check_int(name: str, value: Any, low: int) -> int:
     if value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     return int(value)
+
+
+#: Neuron-steps one compiled chunk may take (about 0.1-0.5 s here with rk4 or etdrk4): the bound on how
+#: long Ctrl-C waits, since Python sees a signal only between compiled calls.
+INTERRUPT_WORK = 2_000_000
+#: Chunk lengths, in steps: round numbers, so that a run of a round duration divides into equal chunks
+#: and compiles one loop, not two.
+_NICE_STEPS = tuple(m * 10**e for e in range(2, 6) for m in (1, 2, 5)) + (10**6,)
+
+
+def interruptible_chunk(n_neurons: int, steps: int) -> int:
+    """Steps per compiled chunk for ``n_neurons``: all ``steps`` when they fit :data:`INTERRUPT_WORK`, else
+    the largest round length (100, 200, 500, 1000, ...) that does (at least 100)."""
+    budget = INTERRUPT_WORK // max(1, int(n_neurons))
+    if steps <= budget:
+        return max(1, int(steps))
+    fitting = [c for c in _NICE_STEPS if c <= budget]
+    return fitting[-1] if fitting else _NICE_STEPS[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -389,6 +453,9 @@ def plan_run(duration: Any, dt: Any, method: str, *, stiffness: Mapping[str, Any
         period = record_every * dt
         first = max(0, math.ceil((t0 - t_start) / period - 1e-9))
         last = min(last, math.floor((t1 - t_start) / period + 1e-9))
+        if first > last:
+            raise ValueError(f"window {window!r} holds no sample of this run: samples fall every {period:g} ms "
+                             f"from t = {t_start:g} ms; widen the window or record more often (record_every)")
     plan = RunPlan(dt, steps, record_every, first, last)
     check_memory(plan.samples * bytes_per_sample, what, way_out)
     return plan

@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 
 from hh_brainpy.checks import METHODS
 from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS
-from hh_brainpy.result import _atomic_write, check_writable
+from hh_brainpy.result import check_writable
+from hh_brainpy.result_io import write_files
 
 # Formats matplotlib's Agg-based savefig writes without extra packages.
 _FIGURE_FORMATS = frozenset({"png", "pdf", "svg", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"})
@@ -96,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     User errors (a bad number, an existing output without ``--force``, a
     missing folder, a run the model refuses) print one line naming the flag
-    and return 2, before anything is simulated or written.  Called in-process,
+    and return 2, before anything is simulated or written.  Ctrl-C prints one
+    line and exits with status 130 within a fraction of a second, leaving no
+    file behind (the outputs are published only once complete).  Called in-process,
     it leaves JAX's precision and matplotlib's backend as it found them.
     """
     if argv is None:  # the command itself, not a call from Python
@@ -110,19 +113,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     for flag, paths in outputs.items():
         try:
             check_writable(paths, args.force)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             return _fail(f"{flag}: {exc}")
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("hh-brainpy: interrupted; nothing was written", file=sys.stderr)
+        if argv is None:  # the command: leave now, without waiting for the abandoned compiled loop
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     with _restored_globals(args.float64):
         try:
             result = _simulate(args)
         except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:
             return _fail(str(exc))
-        _write_figure(result, args.out)
+        try:
+            _write_figure(result, args.out, args.force)
+        except (OSError, ValueError) as exc:
+            return _fail(f"--out: {exc}")
         times = result.spike_times(0.0)[0]
         print(f"simulated {result.duration:g} ms at dt = {result.dt} ms ({result.method}); "
               f"{times.size} spikes (0 mV crossings); figure: {args.out}")
         if args.csv:
-            result.save(args.csv, overwrite=args.force)
+            try:
+                result.save(args.csv, overwrite=args.force)
+            except (OSError, ValueError) as exc:
+                return _fail(f"--csv: {exc}")
             print(f"trace: {args.csv} (metadata: {args.csv.with_suffix('.json')})")
     return 0
 
@@ -174,7 +195,7 @@ def _simulate(args: argparse.Namespace) -> Any:
     return HHResult.from_trajectory(trajectory, Iext=args.Iext, dt=args.dt, method=args.method, params=params)
 
 
-def _write_figure(result: Any, path: Path) -> None:
+def _write_figure(result: Any, path: Path, overwrite: bool) -> None:
     import matplotlib.pyplot as plt
 
     axes = result.plot()
@@ -183,7 +204,7 @@ def _write_figure(result: Any, path: Path) -> None:
     figure.subplots_adjust(left=0.09, right=0.98, bottom=0.1, top=0.93, hspace=0.16)
     try:
         fmt = path.suffix.lower().lstrip(".")
-        _atomic_write(path, lambda f: figure.savefig(f, format=fmt, dpi=120))
+        write_files([(path, lambda f: figure.savefig(f, format=fmt, dpi=120))], overwrite)
     finally:
         plt.close(figure)
 

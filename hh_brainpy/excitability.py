@@ -43,6 +43,8 @@ def fi_curve(currents: Any, *, duration: float = 500.0, transient: float = 100.0
         raise ValueError(f"currents must be a non-empty 1-D sequence (uA/cm^2), got shape {currents.shape}")
     check_params({"Iext": currents})
     duration = check_real("duration", duration, low=0.0, low_open=True)
+    if threshold is not None:
+        threshold = check_real("threshold", threshold)
     result = sweep({"Iext": currents}, duration, dt=dt, method=method, fixed=params, transient=transient,
                    V_th=V_th if threshold is None else threshold)
     return currents, result.rate
@@ -75,12 +77,25 @@ def rheobase(low: float = 0.0, high: float = 30.0, *, tol: float = 0.01, batch: 
         _, rates = fi_curve(grid, duration=duration, transient=transient, dt=dt, **params)
         fires = rates * window / 1000.0 >= 2
         if not fires[-1]:
-            raise ValueError(f"no repetitive firing at high = {high} uA/cm^2; raise high")
+            raise ValueError(_no_firing_at_high(grid, fires, high, params))
         if fires[0]:
             raise ValueError(f"already repetitive firing at low = {low} uA/cm^2; lower low")
         j = int(np.argmax(fires))
         low, high = float(grid[j - 1]), float(grid[j])
     return high
+
+
+def _no_firing_at_high(grid: np.ndarray, fires: np.ndarray, high: float, params: dict[str, Any]) -> str:
+    """Why ``high`` gives no repetitive firing: too low, or beyond the firing range (depolarization block)."""
+    if fires.any():
+        lo, hi = grid[np.flatnonzero(fires)[[0, -1]]]
+        return (f"no repetitive firing at high = {high:g} uA/cm^2: the membrane is in depolarization block there "
+                f"(it fires between about {lo:.3g} and {hi:.3g} uA/cm^2 on this grid); give a high within that range")
+    V = fixed_point(high, V_range=(-100.0, 100.0), **params)[0]
+    if V > -40.0:
+        return (f"no repetitive firing at high = {high:g} uA/cm^2: the membrane sits depolarized at {V:.1f} mV "
+                "(depolarization block) and none of the currents tried fires; try a lower high")
+    return f"no repetitive firing at high = {high:g} uA/cm^2: the current is too low; raise high"
 
 
 def steady_state_current(V: Any, **params: Any) -> np.ndarray:

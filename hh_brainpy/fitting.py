@@ -59,9 +59,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.checks import check_dt_for_method, check_method, check_params
+from hh_brainpy.checks import check_dt_for_method, check_int, check_method, check_params, check_real
 from hh_brainpy.integrator import trajectory
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, DEFAULT_PARAMS, SETTABLE, split_varied_and_fixed
+from hh_brainpy.params import (
+    DEFAULT_DT,
+    DEFAULT_IEXT,
+    DEFAULT_PARAMS,
+    SETTABLE,
+    as_float_array,
+    split_varied_and_fixed,
+)
 from hh_brainpy.result import HHResult
 
 __all__ = ["FITTABLE", "FitResult", "voltage_trace", "fit"]
@@ -167,7 +174,7 @@ class FitResult:
 
 
 def fit(
-    target: Any, initial: Mapping[str, float], *, dt: float = DEFAULT_DT, fixed: Mapping[str, Any] | None = None,
+    target: Any, initial: Mapping[str, float], *, dt: float | None = None, fixed: Mapping[str, Any] | None = None,
     y0: Any = None, method: str = "rk4", windows: Sequence[float] = (0.2, 0.4, 0.6, 1.0), max_iter: int = 100,
     xtol: float | None = None, residual_tol: float = 0.1,
 ) -> FitResult:
@@ -181,8 +188,9 @@ def fit(
     initial : mapping
         Starting values of the parameters to fit (any of :data:`FITTABLE`).
     dt, method
-        Integration step (ms, default 0.01; an array target's sampling step)
-        and method (default ``'rk4'``).
+        Integration step (ms; an array target's sampling step, default 0.01;
+        for an ``HHResult`` target its own dt, which a different ``dt`` here
+        contradicts and is refused) and method (default ``'rk4'``).
     fixed : mapping, optional
         Other parameters (default :class:`hh_brainpy.HHParams`, ``Iext = 10``).
     y0 : tuple of 4, optional
@@ -205,6 +213,10 @@ def fit(
     {'gNa': 120.0, 'gK': 36.0}
     """
     target, dt, every, start_state = _as_target(target, dt)
+    max_iter = check_int("max_iter", max_iter, 1)
+    residual_tol = check_real("residual_tol", residual_tol, low=0.0, low_open=True)
+    if xtol is not None:
+        xtol = check_real("xtol", xtol, low=0.0, low_open=True)
     names, fixed, start = _check_fit_arguments(initial, fixed)
     method = check_method(method)
     check_dt_for_method(dt, method, **{n: v for n, v in {**fixed, **start}.items() if n != "Iext"})
@@ -325,10 +337,13 @@ def _levenberg_marquardt(
     return theta, accepted, False
 
 
-def _as_target(target: Any, dt: float) -> tuple[np.ndarray, float, int, Any]:
+def _as_target(target: Any, dt: float | None) -> tuple[np.ndarray, float, int, Any]:
     """``(V, dt, record_every, start state or None)`` of an array or a one-neuron HHResult."""
     every, start = 1, None
     if isinstance(target, HHResult):
+        if dt is not None and not (_is_number(dt) and math.isclose(float(dt), target.dt, rel_tol=1e-9)):
+            raise ValueError(f"dt = {dt!r} contradicts the target result's dt = {target.dt:g} ms; leave dt out "
+                             "(the result's own step is used)")
         if target.V is None:
             raise ValueError("the target HHResult has no recorded V")
         V = np.asarray(target.V)
@@ -344,12 +359,17 @@ def _as_target(target: Any, dt: float) -> tuple[np.ndarray, float, int, Any]:
                     "or record m, h, n too")
             start = tuple(jnp.asarray(float(x[0, 0])) for x in (target.V, *gates))
         target, dt = V.reshape(-1), target.dt
-    arr = np.asarray(target, dtype=float)
+    dt = DEFAULT_DT if dt is None else dt
+    arr = as_float_array(target, "target")
     if arr.ndim != 1 or arr.size < 3:
         raise ValueError(f"target must be a 1-D voltage trace of at least 3 samples, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("target must be finite (it contains NaN or infinity)")
     return arr, float(dt), every, start
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
 
 
 def _check_windows(windows: Sequence[float]) -> tuple[float, ...]:

@@ -67,6 +67,9 @@ class InitialState:
             raise ValueError(f"init must be one of {_INIT_TEXT}; got {init!r}")
         if init == "random" and seed is None:
             raise ValueError("init='random' needs an explicit seed (an int), so that runs are reproducible")
+        if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise TypeError(f"seed must be a non-negative int (or None), got {seed!r}")
         for key, value in given.items():
             if callable(value):
                 continue
@@ -95,7 +98,7 @@ class InitialState:
             return self.initializers["V"]
         shape = model.varshape
         if isinstance(self.init, dict):
-            return jnp.broadcast_to(jnp.asarray(self.init["V"], dtype=bp.math.float_), shape)
+            return _fit_to(self.init["V"], shape, "init['V']")
         if self.init == "zeros":
             return jnp.zeros(shape, dtype=bp.math.float_)
         if self.init == "random":
@@ -110,10 +113,23 @@ class InitialState:
         if name in self.initializers:
             return self.initializers[name]
         if isinstance(self.init, dict) and name in self.init:
-            return jnp.broadcast_to(jnp.asarray(self.init[name], dtype=bp.math.float_), model.varshape)
+            return _fit_to(self.init[name], model.varshape, f"init[{name!r}]")
         if self.init == "zeros":
             return jnp.zeros(model.varshape, dtype=bp.math.float_)
         return None
+
+
+def _fit_to(value: Any, shape: tuple[int, ...], name: str) -> Any:
+    """``value`` broadcast to the group's ``shape``, or an error naming ``name`` and the shapes."""
+    arr = np.asarray(value, dtype=float)
+    try:
+        np.broadcast_shapes(arr.shape, tuple(shape))
+        if np.broadcast_shapes(arr.shape, tuple(shape)) != tuple(shape):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name} has shape {arr.shape}, which does not fit the group's shape {tuple(shape)}; "
+                         "give one number or one value per neuron") from None
+    return jnp.broadcast_to(jnp.asarray(arr, dtype=bp.math.float_), shape)
 
 
 def resting_potential(model: Any) -> np.ndarray:

@@ -44,9 +44,10 @@ from hh_brainpy.checks import (
     check_method,
     check_params,
     check_state,
+    interruptible_chunk,
     plan_run,
 )
-from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, HHParams
+from hh_brainpy.params import DEFAULT_DT, DEFAULT_IEXT, PARAM_NAMES, HHParams
 from hh_brainpy.params import DEFAULT_PARAMS as _D
 
 __all__ = [
@@ -301,13 +302,44 @@ def integrate(
     p = HHParams.from_overrides(params, **overrides)
     y0 = check_state(y0, steady_allowed=True)
     check_params({"Iext": Iext})
+    y0 = _broadcast_state(y0, Iext, p)
     plan = _plan_trajectory(y0, duration, dt, method, p)
     dt, steps = plan.dt, plan.steps
-    states = _integrate_compiled(tuple(_as_real(y) for y in y0), _as_real(Iext), p, dt, method, steps)
+    V, m, h, n = _integrate_in_chunks(tuple(_as_real(y) for y in y0), _as_real(Iext), p, dt, method, steps)
     ts = np.arange(steps + 1) * dt
-    V, m, h, n = (np.asarray(x) for x in states)
     check_finite_trace(ts, {"V": V, "m": m, "h": h, "n": n})
     return Trajectory(ts, V, m, h, n)
+
+
+def _broadcast_state(y0: tuple[Any, ...], Iext: Any, p: HHParams) -> tuple[Any, ...]:
+    """``y0`` broadcast to the population that the state, ``Iext`` and per-neuron parameters describe together."""
+    shapes = {f"y0[{i}]": np.shape(y) for i, y in enumerate(y0) if y is not None}
+    shapes["Iext"] = np.shape(Iext)
+    shapes.update({name: np.shape(getattr(p, name)) for name in PARAM_NAMES})
+    try:
+        shape = np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        given = ", ".join(f"{name} {s}" for name, s in shapes.items() if s != ())
+        raise ValueError(f"the initial state, Iext and the per-neuron parameters must have shapes that broadcast "
+                         f"together (one value, or one per neuron); got {given}") from None
+    return tuple(None if y is None else np.broadcast_to(np.asarray(y, dtype=float), shape) for y in y0)
+
+
+def _integrate_in_chunks(y0: tuple[Any, ...], Iext: Any, p: HHParams, dt: float, method: str,
+                         steps: int) -> list[np.ndarray]:
+    """The compiled loop in chunks of :func:`~hh_brainpy.checks.interruptible_chunk` steps, so that Ctrl-C
+    is answered between them; every chunk starts from where the last ended (the system is autonomous)."""
+    size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in (*y0, Iext) if y is not None))))
+    chunk = interruptible_chunk(size, steps)
+    pieces: list[list[np.ndarray]] = []
+    done = 0
+    while done < steps or not pieces:
+        n = min(chunk, steps - done)
+        states = [np.asarray(x) for x in _integrate_compiled(y0, Iext, p, dt, method, n)]
+        pieces.append(states if not pieces else [x[1:] for x in states])
+        y0 = tuple(x[-1] for x in states)
+        done += n
+    return [np.concatenate([piece[j] for piece in pieces]) for j in range(4)]
 
 
 def _plan_trajectory(y0: tuple[Any, ...], duration: float, dt: float, method: str, p: HHParams) -> Any:

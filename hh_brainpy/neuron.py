@@ -209,6 +209,10 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
             init, {"V": V_initializer, "m": m_initializer, "h": h_initializer, "n": n_initializer},
             V_init=V_init, seed=seed, V_range=V_range)
         self.input_var, self.check_finite, self.spike_times = bool(input_var), bool(check_finite), bool(spike_times)
+        if noise is not None and not callable(noise):
+            check_params({"noise": noise})
+            if np.any(np.asarray(noise, dtype=float) < 0):
+                raise ValueError(f"noise (the noise amplitude, mV/sqrt(ms)) must be >= 0, got {noise!r}")
         self.noise = bp.init.noise(noise, self.varshape, num_vars=4)
         self.integral = self._make_integral(method, max_substep)
         if init_var:

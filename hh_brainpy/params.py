@@ -51,7 +51,42 @@ COUNTING_V_TH = 0.0
 TEMPERATURE_RANGE = (-5.0, 50.0)
 
 
-@dataclasses.dataclass(frozen=True)
+def as_float_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a float ndarray; ``TypeError`` naming ``name`` for bools, strings, None and non-numbers."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}") from exc
+    if arr.dtype == object or np.iscomplexobj(value):
+        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
+    return arr
+
+
+def check_params(params: Mapping[str, Any]) -> None:
+    """Check model parameters: finite; ``C`` > 0; conductances >= 0; temperature in [-5, 50] deg C.
+
+    Callables (BrainPy initializers) are skipped here; :class:`hh_brainpy.HH`
+    checks them once initialised.
+    """
+    for name, value in params.items():
+        if callable(value) and not isinstance(value, (numbers.Number, np.ndarray)):
+            continue
+        arr = as_float_array(value, name)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite, got {value!r}")
+        if name == "C" and np.any(arr <= 0):
+            raise ValueError(f"C (membrane capacitance, uF/cm^2) must be > 0, got {value!r}")
+        if name == "temperature" and np.any((arr < TEMPERATURE_RANGE[0]) | (arr > TEMPERATURE_RANGE[1])):
+            raise ValueError(
+                f"temperature must lie in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}] deg C, got {value!r}"
+            )
+        if name.startswith("g") and np.any(arr < 0):
+            raise ValueError(f"{name} (maximal conductance, mS/cm^2) must be >= 0, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class HHParams:
     """Membrane parameters of the Hodgkin-Huxley model: one frozen JAX pytree.
 
@@ -59,9 +94,17 @@ class HHParams:
     compiled code (``jax.jit``, ``jax.lax.scan``, ``jax.grad``, ``jax.vmap``):
     a loop compiled once runs any parameter values of the same shape, and
     nothing is baked into it.  Leaves may be scalars or per-neuron arrays.
-    Build one from keyword overrides with :meth:`from_overrides`, which
-    validates names and values; the plain constructor does not validate
-    (JAX calls it with tracers).
+
+    Values are checked where they are given: the constructor checks every
+    field given as a Python number or NumPy array (finite; ``C > 0``;
+    conductances >= 0; temperature in [-5, 50] deg C) and raises an error
+    naming it.  It leaves alone what JAX builds: traced values, JAX arrays
+    (a gradient is an ``HHParams`` whose ``C`` may well be negative), and
+    all-integer or ``None`` leaves (axis specifications such as
+    ``in_axes=HHParams(*[0] * 9)``).  Every entry point that takes an
+    ``HHParams`` checks it again, JAX arrays included
+    (:meth:`from_overrides`).  Two ``HHParams`` are equal when every field
+    holds the same values (arrays compared element by element).
 
     Parameters
     ----------
@@ -96,22 +139,67 @@ class HHParams:
     temperature: Any = 6.3  # deg C
     V_th: Any = 20.0  # mV
 
+    def __post_init__(self) -> None:
+        leaves = [getattr(self, name) for name in FIELD_NAMES]
+        if any(_set_by_jax(v) for v in leaves) or all(_is_plain_int(v) for v in leaves):
+            return
+        check_params(dict(zip(FIELD_NAMES, leaves, strict=True)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HHParams):
+            return NotImplemented
+        try:
+            return all(np.array_equal(np.asarray(getattr(self, f)), np.asarray(getattr(other, f))) for f in FIELD_NAMES)
+        except (TypeError, jax.errors.TracerArrayConversionError):  # traced: equal only to itself
+            return self is other
+
+    def __hash__(self) -> int:
+        try:
+            return hash(tuple((np.shape(v), np.asarray(v, dtype=float).tobytes())
+                              for v in (getattr(self, f) for f in FIELD_NAMES)))
+        except (TypeError, jax.errors.TracerArrayConversionError):
+            return id(self)
+
     @classmethod
-    def from_overrides(cls, base: HHParams | None = None, **overrides: Any) -> HHParams:
-        """``base`` (default :data:`DEFAULT_PARAMS`) with ``overrides`` applied, validated.
+    def from_overrides(cls, base: HHParams | str | None = None, **overrides: Any) -> HHParams:
+        """``base`` (default :data:`DEFAULT_PARAMS`; or the name of a set in :data:`PARAMETER_SETS`) with
+        ``overrides`` applied, every field validated.
 
         Unknown names raise ``TypeError``; non-finite values, ``C <= 0``,
         negative conductances and temperatures outside
-        :data:`TEMPERATURE_RANGE` raise ``ValueError`` naming the parameter.
-        Lists become arrays (one value per neuron).
+        :data:`TEMPERATURE_RANGE` raise ``ValueError`` naming the parameter,
+        whether they come from ``overrides`` or from ``base``.  Lists become
+        arrays (one value per neuron).
         """
+        if isinstance(base, str):
+            base = parameter_set(base)
+        if base is not None and not isinstance(base, HHParams):
+            raise TypeError(f"base must be an HHParams or the name of a parameter set ({', '.join(PARAMETER_SETS)}), "
+                            f"got {type(base).__name__}")
         unknown = set(overrides) - set(FIELD_NAMES)
         if unknown:
             raise TypeError(f"unknown model parameter(s) {sorted(unknown)}; allowed: {', '.join(FIELD_NAMES)}")
         check_params(overrides)
         values = {name: (np.asarray(v, dtype=float) if isinstance(v, (list, tuple)) else v)
                   for name, v in overrides.items()}
-        return dataclasses.replace(base or DEFAULT_PARAMS, **values)
+        result = dataclasses.replace(base or DEFAULT_PARAMS, **values)
+        result.check()
+        return result
+
+    def check(self) -> HHParams:
+        """Validate every field with a concrete value (JAX arrays included; traced values are skipped).
+
+        Returns ``self``; raises as :meth:`from_overrides` does.
+        """
+        concrete = {}
+        for name in FIELD_NAMES:
+            value = getattr(self, name)
+            value = getattr(value, "value", value) if not isinstance(value, (np.ndarray, np.generic)) else value
+            if isinstance(value, jax.core.Tracer):
+                continue
+            concrete[name] = np.asarray(value) if isinstance(value, jax.Array) else value
+        check_params(concrete)
+        return self
 
     def replace(self, **changes: Any) -> HHParams:
         """A validated copy with some fields changed (unknown names raise ``TypeError``)."""
@@ -124,6 +212,17 @@ class HHParams:
     def values(self) -> tuple[Any, ...]:
         """``(gNa, ENa, gK, EK, gL, EL, C, temperature)``: the positional parameters of ``integral``."""
         return tuple(getattr(self, name) for name in PARAM_NAMES)
+
+
+def _set_by_jax(value: Any) -> bool:
+    """A leaf JAX made or left: traced, a JAX array, None, or an object that is no number at all."""
+    if isinstance(value, (jax.core.Tracer, jax.Array)) or value is None:
+        return True
+    return not isinstance(value, (numbers.Number, np.ndarray, np.generic, str, bytes, list, tuple))
+
+
+def _is_plain_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 #: The names of the parameters of the equations, in the order ``integral`` takes them.
@@ -193,39 +292,3 @@ def split_varied_and_fixed(varied: Any, fixed: Mapping[str, Any] | None, label: 
     if both:
         raise ValueError(f"{sorted(both)} given both in {label} and in fixed")
     return fixed
-
-
-def as_float_array(value: Any, name: str) -> np.ndarray:
-    """``value`` as a float ndarray; ``TypeError`` naming ``name`` for bools, strings, None and non-numbers."""
-    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}") from exc
-    if arr.dtype == object or np.iscomplexobj(value):
-        raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
-    return arr
-
-
-def check_params(params: Mapping[str, Any]) -> None:
-    """Check model parameters: finite; ``C`` > 0; conductances >= 0; temperature in [-5, 50] deg C.
-
-    Callables (BrainPy initializers) are skipped here; :class:`hh_brainpy.HH`
-    checks them once initialised.
-    """
-    for name, value in params.items():
-        if callable(value) and not isinstance(value, (numbers.Number, np.ndarray)):
-            continue
-        arr = as_float_array(value, name)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-        if name == "C" and np.any(arr <= 0):
-            raise ValueError(f"C (membrane capacitance, uF/cm^2) must be > 0, got {value!r}")
-        if name == "temperature" and np.any((arr < TEMPERATURE_RANGE[0]) | (arr > TEMPERATURE_RANGE[1])):
-            raise ValueError(
-                f"temperature must lie in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}] deg C, got {value!r}"
-            )
-        if name.startswith("g") and np.any(arr < 0):
-            raise ValueError(f"{name} (maximal conductance, mS/cm^2) must be >= 0, got {value!r}")
-

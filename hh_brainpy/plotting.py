@@ -34,6 +34,7 @@ def plot_trace(result: Any, neuron: int = 0, axes: Any = None) -> Any:
 
     if result.V is None:
         raise ValueError("plot_trace needs V; record it with monitors=('V', ...)")
+    _check_neuron(neuron, result.V.shape[1])
     if axes is None:
         _, axes = plt.subplots(2, 1, sharex=True, figsize=(8, 5), height_ratios=(2, 1))
     ax_v, ax_g = axes
@@ -45,9 +46,20 @@ def plot_trace(result: Any, neuron: int = 0, axes: Any = None) -> Any:
     return np.asarray(axes)
 
 
+def _check_neuron(neuron: Any, count: int) -> None:
+    if isinstance(neuron, (bool, np.bool_)) or not isinstance(neuron, (int, np.integer)):
+        raise TypeError(f"neuron must be an int index, got {neuron!r}")
+    if not -count <= neuron < count:
+        raise ValueError(f"neuron = {neuron} is out of range: this result holds {count} neuron(s), 0 to {count - 1}")
+
+
 def plot_gates(result: Any, neuron: int = 0, ax: Any = None) -> Any:
     """m, h and n of one neuron against time (ms). Returns the Axes."""
     import matplotlib.pyplot as plt
+
+    for name in ("m", "h", "n"):
+        if getattr(result, name) is not None:
+            _check_neuron(neuron, getattr(result, name).shape[1])
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 2.5))

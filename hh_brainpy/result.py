@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import importlib.metadata
 import json
-import os
-import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 from hh_brainpy import analysis
 from hh_brainpy import kinetics as k
 from hh_brainpy.plotting import plot_trace
+from hh_brainpy.result_io import DamagedFileError, check_metadata, check_name_length, verify, write_files
 
 __all__ = ["HHResult", "check_writable"]
 
@@ -135,7 +135,7 @@ class HHResult:
     # -- input / output -------------------------------------------------------------------
     def _metadata(self) -> dict[str, Any]:
         return {"format": _FORMAT, "version": _version(), "dt": self.dt, "method": self.method,
-                "record_every": self.record_every,
+                "record_every": self.record_every, "samples": int(self.ts.size), "neurons": self.num_neurons,
                 "params": {key: np.asarray(v).tolist() for key, v in self.params.items()}}
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -143,26 +143,29 @@ class HHResult:
 
         The CSV's first line is its header (``t_ms,V_mV,m,h,n,spike,Iext_uA_cm2``),
         so pandas and spreadsheets read it as it is; the run's metadata (dt,
-        method, parameters, version) goes to ``<name>.json`` beside it, and
-        into the ``.npz`` itself.  An existing file is replaced only with
-        ``overwrite=True``; the file is written to a temporary name in the same
-        folder and renamed, so no half-written file is ever left.
+        method, parameters, sample count, version) goes to ``<name>.json`` beside
+        it, and into the ``.npz`` itself.  An existing file is replaced only with
+        ``overwrite=True``, and the check is atomic: of two processes saving to
+        the same new path, one succeeds and the other gets ``FileExistsError``.
+        The files are written in full under temporary names and then published
+        together (:mod:`hh_brainpy.result_io`), so no half-written file and no
+        CSV without its sidecar is ever left, even if the process is killed.
         """
         path = Path(path)
         if path.suffix not in (".npz", ".csv"):
             raise ValueError(f"save path must end in .npz or .csv, got {path.name!r}")
-        targets = [path, path.with_suffix(".json")] if path.suffix == ".csv" else [path]
+        targets = [path.with_suffix(".json"), path] if path.suffix == ".csv" else [path]
         check_writable(targets, overwrite)
         if path.suffix == ".csv":
             if self.num_neurons != 1:
                 raise ValueError(f"CSV holds one neuron; this result has {self.num_neurons}. Save as .npz")
-            _atomic_write(path, lambda f: self._write_csv(f))
-            _atomic_write(path.with_suffix(".json"), lambda f: f.write(json.dumps(self._metadata(), indent=1).encode()))
+            meta = json.dumps(self._metadata(), indent=1).encode()
+            write_files([(targets[0], lambda f: f.write(meta)), (path, self._write_csv)], overwrite)
             return path
         arrays = {name: getattr(self, name) for name in _TRACES if getattr(self, name) is not None}
         params = {f"param_{key}": np.asarray(val) for key, val in self.params.items()}
-        _atomic_write(path, lambda f: np.savez(f, ts=self.ts, **arrays, **params,
-                                               meta=np.array(json.dumps(self._metadata()))))
+        write_files([(path, lambda f: np.savez(f, ts=self.ts, **arrays, **params,
+                                                meta=np.array(json.dumps(self._metadata()))))], overwrite)
         return path
 
     def _write_csv(self, f: Any) -> None:
@@ -176,38 +179,64 @@ class HHResult:
 
     @classmethod
     def load(cls, path: str | Path) -> HHResult:
-        """Read a result written by :meth:`save` (``.npz``, or a one-neuron ``.csv`` with its ``.json``)."""
+        """Read a result written by :meth:`save` (``.npz``, or a one-neuron ``.csv`` with its ``.json``).
+
+        What is read is checked against the file's own metadata (sample and neuron counts, dt, the
+        shapes of the traces, the type of every field); a damaged, truncated or foreign file raises
+        :class:`hh_brainpy.result_io.DamagedFileError` (a ``ValueError``) naming the file and the fault.
+        """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {str(path)!r}")
+        if path.suffix == ".csv":
+            return cls._load_csv(path)
         try:
-            if path.suffix == ".csv":
-                return cls._load_csv(path)
-            with np.load(path, allow_pickle=False) as data:
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
+                check_metadata(meta, path, _FORMAT)
                 params = {key[6:]: data[key][()] for key in data.files if key.startswith("param_")}
                 traces = {name: (data[name] if name in data.files else None) for name in _TRACES}
-                return cls(ts=data["ts"], dt=meta["dt"], method=meta["method"], params=params,
-                           record_every=meta.get("record_every", 1), **traces)
-        except (KeyError, ValueError, OSError, json.JSONDecodeError, IndexError) as exc:
-            raise ValueError(f"{str(path)!r} is not a result written by HHResult.save ({exc})") from exc
+                ts = data["ts"]
+        except DamagedFileError:
+            raise
+        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, json.JSONDecodeError,
+                IndexError, TypeError) as exc:
+            raise DamagedFileError(f"{str(path)!r} is damaged or not a result written by HHResult.save "
+                                   f"({type(exc).__name__}: {exc})") from exc
+        verify(path, meta, ts, traces)
+        return cls(ts=ts, dt=float(meta["dt"]), method=meta["method"], params=params,
+                   record_every=int(meta.get("record_every", 1)), **traces)
 
     @classmethod
     def _load_csv(cls, path: Path) -> HHResult:
         sidecar = path.with_suffix(".json")
         if not sidecar.is_file():
-            raise ValueError(f"{str(path)!r} has no metadata file {sidecar.name!r} beside it")
-        meta = json.loads(sidecar.read_text())
-        with open(path) as f:
-            names = f.readline().strip().split(",")
-        table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+            raise DamagedFileError(f"{str(path)!r} has no metadata file {sidecar.name!r} beside it")
+        try:
+            meta = json.loads(sidecar.read_text())
+            check_metadata(meta, sidecar, _FORMAT)
+            with open(path) as f:
+                names = f.readline().strip().split(",")
+            table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        except DamagedFileError:
+            raise
+        except (ValueError, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DamagedFileError(f"{str(path)!r} (or its {sidecar.name!r}) is damaged or not written by "
+                                   f"HHResult.save ({type(exc).__name__}: {exc})") from exc
+        known = {"t_ms", "V_mV", "m", "h", "n", "spike", "Iext_uA_cm2"}
+        if names[:1] != ["t_ms"] or not set(names) <= known or table.shape[1] != len(names):
+            raise DamagedFileError(f"{str(path)!r} has the header {names!r} for {table.shape[1]} columns; "
+                                   f"expected t_ms first, then columns among {sorted(known)}")
         cols = {name.split("_")[0]: table[:, i] for i, name in enumerate(names)}
         traces = {name: (cols[name][:, None] if name in cols else None) for name in _TRACES}
         if traces["spike"] is not None:
+            if not np.all((traces["spike"] == 0) | (traces["spike"] == 1)):
+                raise DamagedFileError(f"{str(path)!r}: the spike column holds values other than 0 and 1")
             traces["spike"] = traces["spike"].astype(bool)
+        verify(path, meta, cols["t"], traces)
         params = {key: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for key, v in meta["params"].items()}
-        return cls(ts=cols["t"], dt=meta["dt"], method=meta["method"], params=params,
-                   record_every=meta.get("record_every", 1), **traces)
+        return cls(ts=cols["t"], dt=float(meta["dt"]), method=meta["method"], params=params,
+                   record_every=int(meta.get("record_every", 1)), **traces)
 
 
 def _version() -> str:
@@ -220,22 +249,10 @@ def _version() -> str:
 def check_writable(paths: list[Path], overwrite: bool) -> None:
     """Refuse to replace existing files unless ``overwrite``; the folder must exist."""
     for path in paths:
+        check_name_length(path)
         if path.is_dir():
             raise IsADirectoryError(f"{str(path)!r} is a directory; give a file name")
         if not path.parent.is_dir():
             raise FileNotFoundError(f"the folder of {str(path)!r} does not exist")
         if path.exists() and not overwrite:
             raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True (or --force) to replace it")
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, then rename it to ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -24,6 +24,7 @@ from hh_brainpy.checks import (
     check_method,
     check_params,
     check_size,
+    interruptible_chunk,
     plan_run,
 )
 from hh_brainpy.neuron import HH
@@ -136,9 +137,11 @@ class HHRunner:
         window : (float, float), optional
             Keep only samples with ``t0 <= t <= t1`` (ms, model time).
         chunk_steps : int, optional
-            Steps per chunk.  Default: as many as fit in 64 MiB of recorded
-            values (``steps x neurons x monitors x 8 bytes``), rounded to a
-            multiple of ``record_every``; the whole run when nothing is monitored.
+            Steps per chunk.  Default: the whole run when it is short, else a
+            round number of steps of at most 2e6 neuron-steps (so that Ctrl-C
+            is answered within a fraction of a second) and at most 64 MiB of
+            recorded values (``steps x neurons x monitors x 8 bytes``), rounded
+            to a multiple of ``record_every``.
         """
         recorded = self.model.params
         params = self._checked_params(recorded)
@@ -161,6 +164,7 @@ class HHRunner:
     def _plan(self, duration: float, record_every: Any, window: Any, chunk_steps: Any, stimulus: Stimulus) -> _Plan:
         """The run's one check (:func:`hh_brainpy.checks.plan_run`), the stimulus's end, and the chunks."""
         t_start = self._runner.t0 + self._runner.i0 * self.dt
+        self._check_shapes(stimulus, t_start)
         n_neurons = int(np.prod(self.model.varshape))
         run = plan_run(duration, self.dt, self.model.method, stiffness=self.model._stiffness(),
                        record_every=record_every, window=window, t_start=t_start,
@@ -171,7 +175,24 @@ class HHRunner:
                 f"the current array ends at t = {stimulus.t_end} ms, before the run's end at "
                 f"{t_start + run.steps * self.dt:g} ms; give a longer array or a shorter duration"
             )
-        return _Plan(run, self._chunk_steps(chunk_steps, run.record_every), t_start, n_neurons)
+        return _Plan(run, self._chunk_steps(chunk_steps, run.record_every, run.steps), t_start, n_neurons)
+
+    def _check_shapes(self, stimulus: Stimulus, t_start: float) -> None:
+        """The model's state has the group's shape (no batch axis) and the current fits the group."""
+        shape = tuple(self.model.varshape)
+        state = tuple(np.shape(self.model.V.value))
+        if state != shape:
+            raise ValueError(f"HHRunner steps a non-batching group: the model's V has shape {state}, not its "
+                             f"size {shape} (reset with a batch size?); call model.reset_state() without one, "
+                             "or run a batched model with bp.DSRunner")
+        current = tuple(np.shape(stimulus(t_start)))
+        try:
+            fits = np.broadcast_shapes(current, shape) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"Iext has shape {current} at t = {t_start:g} ms, which does not fit the group's "
+                             f"{shape} neurons; give one current or one per neuron")
 
     def _collect(self, plan: _Plan, params: HHParams, stimulus: Stimulus) -> dict[str, np.ndarray]:
         """Step the plan chunk by chunk; keep the planned samples (spikes OR-ed between them)."""
@@ -240,12 +261,12 @@ class HHRunner:
         with model.using(params):
             return bm.for_loop(body, indices)
 
-    def _chunk_steps(self, chunk_steps: int | None, record_every: int) -> int:
+    def _chunk_steps(self, chunk_steps: int | None, record_every: int, steps: int) -> int:
         if chunk_steps is None:
-            if not self.monitors:  # nothing recorded: one chunk, whatever the length
-                return 2**62
-            per_step = int(np.prod(self.model.varshape)) * len(self.monitors) * 8
-            chunk_steps = max(1, _CHUNK_BYTES // per_step)
+            n_neurons = int(np.prod(self.model.varshape))
+            chunk_steps = interruptible_chunk(n_neurons, steps)  # Ctrl-C is seen between chunks
+            if self.monitors:
+                chunk_steps = min(chunk_steps, max(1, _CHUNK_BYTES // (n_neurons * len(self.monitors) * 8)))
             return max(record_every, chunk_steps // record_every * record_every)
         bad_type = isinstance(chunk_steps, (bool, np.bool_)) or not isinstance(chunk_steps, numbers.Integral)
         if bad_type or chunk_steps < 1:

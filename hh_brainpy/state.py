@@ -108,6 +108,16 @@ def _parameter(name: str) -> property:
     return property(get, set_, doc=f"{name} ({unit}); the next step uses a new value.")
 
 
+def _in_unit(value: Any, unit: Any, what: str, example: str) -> Any:
+    """``value`` as a plain number of ``unit``; a quantity of another dimension raises naming ``what``."""
+    if not isinstance(value, u.Quantity):
+        return value
+    try:
+        return value.to_decimal(unit)
+    except u.UnitMismatchError:
+        raise u.UnitMismatchError(f"{what} must be in units of {unit} (e.g. {example}), got {value.unit}") from None
+
+
 class HH(k.RateMethods, _Neuron):
     r"""Hodgkin-Huxley neurons for ``brainpy.state``, on hh_brainpy's equations and integrators.
 
@@ -268,8 +278,10 @@ class HH(k.RateMethods, _Neuron):
         """Advance one ``brainstate.environ`` step with current ``x`` (uA); return the surrogate spikes."""
         last_V = self.V.value
         current = self.sum_current_inputs(x, last_V)
-        current = current.to_decimal(u.uA) if isinstance(current, u.Quantity) else current
-        dt = float(u.get_magnitude(u.Quantity(brainstate.environ.get_dt()).to_decimal(u.ms)))
+        current = _in_unit(current, u.uA, "the input current (the argument of update, plus the projections' "
+                           "currents)", "5.0 * u.uA")
+        dt = float(_in_unit(u.Quantity(brainstate.environ.get_dt()), u.ms, "brainstate.environ's dt",
+                            "brainstate.environ.set(dt=0.01 * u.ms)"))
         Y = jnp.stack(jnp.broadcast_arrays(last_V.to_decimal(u.mV), self.m.value, self.h.value, self.n.value))
         Y = self._exp_euler(Y, current, dt) if self.method == "exp_euler" else self._rk4(Y, current, dt)
         V = self.sum_delta_inputs(Y[0] * u.mV)

@@ -39,8 +39,10 @@ from hh_brainpy import kinetics as k
 from hh_brainpy.analysis import rate_from_counts
 from hh_brainpy.checks import (
     NonFiniteError,
+    check_memory,
     check_params,
     check_real,
+    interruptible_chunk,
     plan_run,
 )
 from hh_brainpy.integrator import make_step
@@ -51,6 +53,7 @@ from hh_brainpy.params import (
     DEFAULT_PARAMS,
     SETTABLE,
     HHParams,
+    as_float_array,
     split_varied_and_fixed,
 )
 
@@ -146,14 +149,20 @@ def sweep(
     >>> res.spike_count.tolist(), res.rate.tolist()
     ([0, 5, 5], [0.0, 62.5, 62.5])
     """
+    if threshold is not None:
+        threshold = check_real("threshold", threshold)
     axes, fixed = _check_grid(grid, fixed)
     shape = tuple(v.size for v in axes.values())
     params, Iext = _grid_params(axes, fixed, shape)
     plan = _plan(duration, dt, method, params, transient, V_th if threshold is None else threshold, V_init,
                  record_every, devices)
     sharded, padded_Iext, V0 = _shard(params, Iext, plan.V_init, plan.devices)
-    outputs = _run(sharded, padded_Iext, V0, plan.steps, dt, plan.method, plan.V_th, plan.transient_steps,
-                   plan.record_every)
+    if plan.record_every is None:
+        outputs = _run_counting(sharded, padded_Iext, V0, plan.steps, dt, plan.method, plan.V_th,
+                                plan.transient_steps)
+    else:
+        outputs = _run(sharded, padded_Iext, V0, plan.steps, dt, plan.method, plan.V_th, plan.transient_steps,
+                       plan.record_every)
     return _result(outputs, axes, shape, plan, float(duration), float(transient), float(dt))
 
 
@@ -233,9 +242,19 @@ def _raise_if_not_finite(bad_at: np.ndarray, axes: dict[str, np.ndarray], shape:
 
 
 def _check_devices(devices: Sequence[Any] | None) -> list[Any]:
+    if devices is not None and (isinstance(devices, (str, bytes)) or not isinstance(devices, Sequence)):
+        raise TypeError(f"devices must be a list of jax.Device, got {type(devices).__name__}")
     devices = list(jax.devices() if devices is None else devices)
     if not devices:
         raise ValueError("devices must name at least one JAX device")
+    for d in devices:
+        if not isinstance(d, jax.Device):
+            raise TypeError(f"devices must be a list of jax.Device (from jax.devices()), got {d!r}")
+    seen = set()
+    for d in devices:
+        if d in seen:
+            raise ValueError(f"devices must be distinct; {d} is listed more than once")
+        seen.add(d)
     return devices
 
 
@@ -252,12 +271,30 @@ def _check_grid(
     check_params(fixed)
     axes = {}
     for name, values in grid.items():
-        arr = np.asarray(values, dtype=float)
+        label = f"grid[{name!r}]"
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, jax.Array)):
+            raise TypeError(f"{label} must be a 1-D sequence of numbers (a list, tuple or array), "
+                            f"got {type(values).__name__}")
+        if np.asarray(values).dtype == bool or any(isinstance(v, (bool, np.bool_)) for v in np.ravel(values)[:1000]):
+            raise TypeError(f"{label} must hold numbers, not booleans, got {values!r}")
+        arr = as_float_array(values, label)
         if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"grid[{name!r}] must be a non-empty 1-D sequence, got shape {arr.shape}")
-        check_params({name: arr})
+            raise ValueError(f"{label} must be a non-empty 1-D sequence, got shape {arr.shape}")
+        try:
+            check_params({name: arr})
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{label}: {exc}") from None
         axes[name] = arr
+    n_points = int(np.prod([a.size for a in axes.values()], dtype=float))
+    check_memory(n_points * _BYTES_PER_POINT, f"a sweep over {n_points:.3g} grid points",
+                 "sweep fewer points, or split the grid into several sweeps")
     return axes, fixed
+
+
+#: Memory per grid point while a sweep runs (bytes), an upper estimate: 9 parameters, the current,
+#: 4 state variables and 2 counters, 8 bytes each (about 130), held up to three times over (the
+#: meshgrid, the columns, the devices' shares).
+_BYTES_PER_POINT = 400
 
 
 def _check_transient(transient: float, duration: float, dt: float) -> int:
@@ -266,12 +303,10 @@ def _check_transient(transient: float, duration: float, dt: float) -> int:
     return int(np.ceil(transient / dt - 1e-9))
 
 
-@jax.jit(static_argnums=(3, 4, 5, 6, 7, 8))
-def _run(params: HHParams, Iext: Any, V0: Any, steps: int, dt: float, method: str, threshold: float,
-         transient_steps: int, record_every: int | None) -> Any:
+def _stepper(params: HHParams, Iext: Any, dt: float, method: str, threshold: float, transient_steps: int) -> Any:
+    """One step of every point, counting upward crossings of ``threshold`` after the transient."""
     membrane = params.values()
     step = make_step(method, dt)
-    y0 = jnp.stack([V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0)])
 
     def advance(carry: Any, i: Any) -> Any:
         y, count, bad_at = carry
@@ -280,12 +315,44 @@ def _run(params: HHParams, Iext: Any, V0: Any, steps: int, dt: float, method: st
         bad_at = jnp.where((bad_at < 0) & ~jnp.isfinite(new[0]), (i + 1).astype(bad_at.dtype), bad_at)
         return (new, count + crossed.astype(count.dtype), bad_at), None
 
-    count0 = jnp.zeros(V0.shape, dtype=jnp.int32)
-    start = (y0, count0, jnp.full(V0.shape, -1, dtype=jnp.int32))
-    if record_every is None:
-        (_, count, bad_at), _ = jax.lax.scan(advance, start, jnp.arange(steps))
-        return count, bad_at, None
+    return advance
 
+
+def _start(V0: Any) -> Any:
+    y0 = jnp.stack([V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0)])
+    return y0, jnp.zeros(V0.shape, dtype=jnp.int32), jnp.full(V0.shape, -1, dtype=jnp.int32)
+
+
+@jax.jit(static_argnums=(4, 5, 6, 7, 8))
+def _run_chunk(carry: Any, params: HHParams, Iext: Any, first: Any, steps: int, dt: float, method: str,
+               threshold: float, transient_steps: int) -> Any:
+    """``steps`` steps from step ``first`` (traced: every chunk of one length shares one compilation)."""
+    advance = _stepper(params, Iext, dt, method, threshold, transient_steps)
+    carry, _ = jax.lax.scan(advance, carry, first + jnp.arange(steps))
+    return carry
+
+
+def _run_counting(params: HHParams, Iext: Any, V0: Any, steps: int, dt: float, method: str, threshold: float,
+                  transient_steps: int) -> Any:
+    """Spike counts only, in chunks of :func:`~hh_brainpy.checks.interruptible_chunk` steps (Ctrl-C between)."""
+    carry = jax.jit(_start)(V0)
+    chunk = interruptible_chunk(int(np.size(V0)), steps)
+    done = 0
+    while done < steps:
+        n = min(chunk, steps - done)
+        carry = _run_chunk(carry, params, Iext, jnp.asarray(done, dtype=jnp.int32), n, dt, method, threshold,
+                           transient_steps)
+        jax.block_until_ready(carry)
+        done += n
+    return carry[1], carry[2], None
+
+
+@jax.jit(static_argnums=(3, 4, 5, 6, 7, 8))
+def _run(params: HHParams, Iext: Any, V0: Any, steps: int, dt: float, method: str, threshold: float,
+         transient_steps: int, record_every: int) -> Any:
+    """Spike counts and V every ``record_every`` steps, in one compiled loop."""
+    advance = _stepper(params, Iext, dt, method, threshold, transient_steps)
+    start = _start(V0)
     blocks = steps // record_every
 
     def block(carry: Any, b: Any) -> Any:

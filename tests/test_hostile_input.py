@@ -153,7 +153,7 @@ _CALLS = [
     (lambda: excitability.fi_curve([]), ValueError, "currents"),
     (lambda: excitability.fi_curve([1.0], transient=600.0), ValueError, "transient"),
     (lambda: excitability.fi_curve([1.0], duration=NAN), ValueError, "duration"),
-    (lambda: excitability.fi_curve([1.0], threshold=NAN), ValueError, "V_th"),
+    (lambda: excitability.fi_curve([1.0], threshold=NAN), ValueError, "threshold"),
     (lambda: analysis.spike_times(np.arange(3.0), np.zeros(3), NAN), ValueError, "V_th"),
     (lambda: analysis.spike_times(np.arange(3.0), np.zeros(3), "0"), TypeError, "V_th"),
     (lambda: analysis.firing_rate([np.array([1.0])], 0.0), ValueError, "duration"),
@@ -253,3 +253,229 @@ def _words(words: str) -> str:
     """The message must contain ``words`` literally."""
     return "".join("\\" + c if c in r"\.^$*+?{}[]|()" else c for c in words)
 
+
+
+# -- one validation at every door ---------------------------------------------------------------
+@pytest.mark.parametrize("fields, error, words", [
+    ({"gNa": -120.0}, ValueError, "gNa"),
+    ({"C": 0.0}, ValueError, "C (membrane capacitance"),
+    ({"temperature": 80.0}, ValueError, "temperature"),
+    ({"gK": True}, TypeError, "gK"),
+    ({"EL": "x"}, TypeError, "EL"),
+    ({"V_th": NAN}, ValueError, "V_th"),
+])
+def test_hhparams_checks_its_values_on_construction(fields, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(")):
+        hb.HHParams(**fields)
+
+
+def test_every_door_checks_params_given_as_jax_arrays():
+    import jax.numpy as jnp
+
+    bad = hb.HHParams(gNa=jnp.asarray(-120.0))  # JAX values are checked where they are used
+    with pytest.raises(ValueError, match="gNa"):
+        hb.integrate((-65.0, None, None, None), 1.0, params=bad)
+    with pytest.raises(ValueError, match="gNa"):
+        hb.HH(2, V_init=-65.0).restart(bad)
+    with pytest.raises(ValueError, match="gNa"):
+        hb.voltage_clamp(-20.0, duration=1.0, params=bad)
+
+
+def test_jax_may_still_build_hhparams_freely():
+    import jax
+
+    g = jax.grad(lambda p: -p.C * p.gNa)(hb.DEFAULT_PARAMS)  # a gradient: negative C is fine
+    assert float(g.C) == -120.0
+    spec = jax.tree_util.tree_map(lambda _: 0, hb.DEFAULT_PARAMS)  # an axis specification
+    assert spec.C == 0
+
+
+def test_hhparams_compare_by_value_with_arrays_and_accept_a_set_name_as_base():
+    a = hb.HHParams(gNa=np.array([100.0, 120.0]))
+    assert a == hb.HHParams(gNa=np.array([100.0, 120.0])) and a != hb.HHParams()
+    assert hb.HHParams.from_overrides(base="hh1952") == hb.parameter_set("hh1952")
+    with pytest.raises(ValueError, match="unknown parameter set"):
+        hb.HHParams.from_overrides(base="squid")
+    with pytest.raises(TypeError, match="base"):
+        hb.HHParams.from_overrides(base=3)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: hb.HH(2, noise=NAN), ValueError, "noise"),
+    (lambda: hb.HH(2, noise=-1.0), ValueError, "noise"),
+    (lambda: hb.HH(3, m_initializer=bp.init.Uniform(0.0, 2.0)), ValueError, "initial m must lie in"),
+    (lambda: hb.HH(3, V_init=-65.0, seed="abc"), TypeError, "seed"),
+    (lambda: hb.simulate(10.0, init="random", seed="abc"), TypeError, "seed"),
+    (lambda: hb.simulate(10.0, size=3, Iext=np.ones(5)), ValueError, "Iext has shape"),
+    (lambda: hb.simulate(10.0, size=3, init={"V": np.full(5, -65.0)}), ValueError, r"init\['V'\]"),
+    (lambda: hb.simulate(10.0, V_init="abc"), TypeError, "V_init"),
+    (lambda: hb.simulate(10.0, V_init=NAN), ValueError, "V_init"),
+    (lambda: hb.simulate(10.0, record_every=100, window=(1.1, 1.2)), ValueError, "holds no sample"),
+    (lambda: hb.sweep({"gK": [True, False]}, 1.0), TypeError, r"grid\['gK'\]"),
+    (lambda: hb.sweep({"gK": (g for g in (1.0, 2.0))}, 1.0), TypeError, r"grid\['gK'\]"),
+    (lambda: hb.sweep({"gK": "36"}, 1.0), TypeError, r"grid\['gK'\]"),
+    (lambda: hb.sweep({"gK": ["a", "b"]}, 1.0), TypeError, r"grid\['gK'\]"),
+    (lambda: hb.sweep({"Iext": [1.0]}, 1.0, threshold=NAN), ValueError, "threshold"),
+    (lambda: hb.fit(np.full(100, -65.0), {"gNa": 100.0}, max_iter=-5), ValueError, "max_iter"),
+    (lambda: hb.fit(hb.simulate(5.0), {"gNa": 100.0}, dt=0.0), ValueError, "contradicts"),
+    (lambda: hb.simulate(5.0).plot(neuron=5), ValueError, "neuron = 5 is out of range"),
+])
+def test_each_message_names_its_input(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_sweep_refuses_devices_listed_twice_and_a_grid_beyond_memory():
+    import jax
+
+    with pytest.raises(ValueError, match="more than once"):
+        hb.sweep({"Iext": [1.0, 2.0]}, 1.0, devices=[jax.devices()[0]] * 2)
+    axis = np.linspace(1.0, 10.0, 1000)
+    with pytest.raises(MemoryError, match="sweep fewer points"):
+        hb.sweep({"gK": axis, "gNa": axis, "Iext": axis}, 1.0)  # 1e9 points, nothing recorded
+
+
+def test_integrate_broadcasts_one_state_over_per_neuron_parameters():
+    run = hb.integrate((-65.0, None, None, None), 1.0, gNa=[100.0, 120.0])
+    assert run.V.shape == (101, 2)
+    with pytest.raises(ValueError, match="broadcast together"):
+        hb.integrate((np.full(3, -65.0), None, None, None), 1.0, gNa=[100.0, 120.0])
+
+
+def test_a_batched_model_is_refused_by_the_runner_by_name():
+    model = hb.HH(4, V_init=-65.0)
+    model.reset_state(4)
+    with pytest.raises(ValueError, match="non-batching"):
+        hb.HHRunner(model).run(1.0)
+
+
+def test_rheobase_tells_depolarization_block_from_too_little_current():
+    with pytest.raises(ValueError, match="depolarization block"):
+        excitability.rheobase(0.0, 500.0)
+    with pytest.raises(ValueError, match="too low"):
+        excitability.rheobase(0.0, 3.0)
+
+
+def test_memory_check_counts_the_process_limit(monkeypatch):
+    import resource
+
+    from hh_brainpy import checks
+
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (checks._status_bytes("VmSize:") + 2**30, -1))
+    assert checks.available_memory() <= 2**30
+    with pytest.raises(MemoryError, match="address-space limit"):
+        hb.simulate(100.0, size=20000)
+
+
+# -- no result lost or misread -------------------------------------------------------------------
+@pytest.fixture
+def saved(tmp_path):
+    result = hb.simulate(10.0)
+    result.save(tmp_path / "run.csv")
+    result.save(tmp_path / "run.npz")
+    return tmp_path
+
+
+def test_a_cut_csv_is_refused(saved):
+    lines = (saved / "run.csv").read_text().splitlines(keepends=True)
+    (saved / "run.csv").write_text("".join(lines[:500]))
+    with pytest.raises(ValueError, match="499 samples where 1001 were saved"):
+        hb.HHResult.load(saved / "run.csv")
+
+
+def test_a_sidecar_with_a_wrong_type_is_refused(saved):
+    import json
+
+    meta = json.loads((saved / "run.json").read_text())
+    meta["dt"] = "abc"
+    (saved / "run.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="'dt' must be a number"):
+        hb.HHResult.load(saved / "run.csv")
+
+
+def test_npz_with_disagreeing_shapes_or_damaged_bytes_is_refused(saved):
+    data = dict(np.load(saved / "run.npz"))
+    data["V"] = data["V"][:-3]
+    np.savez(saved / "short.npz", **data)
+    with pytest.raises(ValueError, match="V has shape"):
+        hb.HHResult.load(saved / "short.npz")
+    raw = (saved / "run.npz").read_bytes()
+    (saved / "cut.npz").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="damaged"):
+        hb.HHResult.load(saved / "cut.npz")
+
+
+def test_long_names_are_saved_or_refused_before_writing(tmp_path):
+    result = hb.simulate(5.0)
+    result.save(tmp_path / ("x" * 250 + ".npz"))
+    result.save(tmp_path / ("y" * 237 + ".csv"))  # and its 238-character sidecar
+    assert (tmp_path / ("y" * 237 + ".json")).is_file()
+    with pytest.raises(ValueError, match="file name"):
+        result.save(tmp_path / ("z" * 253 + ".csv"))  # its sidecar would be 258 bytes
+    assert not list(tmp_path.glob("z*")) and not list(tmp_path.glob(".hhb-*"))
+
+
+def test_stale_temporaries_of_dead_processes_are_cleaned(tmp_path):
+    stale = tmp_path / ".hhb-999999999-0badf00d.tmp"
+    stale.write_text("left by a killed save")
+    hb.simulate(5.0).save(tmp_path / "a.npz")
+    assert not stale.exists()
+
+
+def _save_one(args):
+    path, amplitude = args
+    import hh_brainpy as hb
+
+    try:
+        hb.simulate(5.0, Iext=amplitude).save(path)
+        return "saved"
+    except FileExistsError:
+        return "exists"
+
+
+def test_two_processes_saving_one_new_path_cannot_both_succeed(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "race.npz"
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        outcomes = pool.map(_save_one, [(path, 5.0), (path, 10.0)])
+    assert sorted(outcomes) == ["exists", "saved"]
+    assert hb.HHResult.load(path).Iext[0, 0] in (5.0, 10.0)
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------------
+def _interrupt_after(code: str, delay: float, tmp_path) -> tuple[float, str, int]:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=tmp_path)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    line = proc.stdout.readline().strip()
+    seen = time.perf_counter() - sent
+    _, err = proc.communicate(timeout=60)
+    return seen, line + err, proc.returncode
+
+
+@pytest.mark.parametrize("call", ["hb.simulate(30000.0, size=100, monitors=[])",
+                                  "hb.sweep({'Iext': [5.0] * 100}, 30000.0)"])
+def test_a_long_compiled_run_answers_ctrl_c_within_a_second(call, tmp_path):
+    code = ("import time, hh_brainpy as hb\n"
+            f"{call.replace('30000.0', '10.0')}\nprint('ready', flush=True)\n"
+            f"try:\n    {call}\n    print('finished', flush=True)\n"
+            "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")
+    seen, said, _ = _interrupt_after(code, 1.0, tmp_path)
+    assert said.startswith("interrupted") and seen < 1.0
+
+
+def test_the_command_answers_ctrl_c_with_one_line_and_status_130(tmp_path):
+    code = ("import sys, threading, time\nfrom hh_brainpy.cli import main\nprint('ready', flush=True)\n"
+            "sys.exit(main(['simulate', '--duration', '200000', '--out', 'long.png']))\n")
+    seen, said, status = _interrupt_after(code, 8.0, tmp_path)
+    assert status == 130 and said.strip() == "hh-brainpy: interrupted; nothing was written"
+    assert not (tmp_path / "long.png").exists() and not list(tmp_path.glob(".hhb-*"))
