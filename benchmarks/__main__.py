@@ -352,6 +352,8 @@ def report(results: dict, command: str) -> str:
     lines += _table(["build", "wall (s)", "mean rate (Hz)"], rows)
     if "clamp" in results:
         lines += _report_clamp(results["clamp"])
+    if "cable" in results:
+        lines += _report_cable(results["cable"])
     if "overhead" in results:
         lines += _report_overhead(results["overhead"])
     return "\n".join(lines) + "\n"
@@ -386,6 +388,23 @@ def _report_overhead(ov: dict) -> list[str]:
         if key in ov:
             rows.append([label, f"{ov[key]:.2f}", f"{ov[key] / base:.2f}x"])
     lines += _table(["process", "wall (s)", "ratio to import brainpy"], rows)
+    return lines
+
+
+def _report_cable(cable: dict) -> list[str]:
+    lines = ["", "## The HH cable against NEURON (compartment-steps per second; higher is better)", ""]
+    if "error" in cable:
+        return [*lines, _fmt(cable)]
+    lines += [f"One cable of {cable['n']} compartments for {cable['steps']} steps of 0.01 ms (Crank-Nicolson "
+              f"both); a batch of {cable['batch']} such cables for hh_brainpy (`jax.vmap`), of "
+              f"{cable['neuron_batch_size']} sections in one model for NEURON.", ""]
+    rows = [["one cable", _fmt(cable["hh_brainpy_single"]), _fmt(cable.get("neuron_single", "not installed"))],
+            ["a batch", _fmt(cable["hh_brainpy_batch"]), _fmt(cable.get("neuron_batch", "not installed"))]]
+    lines += _table(["case", "hh_brainpy", "NEURON"], rows)
+    if "neuron_single" in cable:
+        lines += ["", f"Ratios: one cable {cable['hh_brainpy_single'] / cable['neuron_single']:.2f}x NEURON's "
+                  f"throughput (goal: its time at most 2x, i.e. >= 0.5x); batch "
+                  f"{cable['hh_brainpy_batch'] / cable['neuron_batch']:.2f}x (goal >= 5x)."]
     return lines
 
 
@@ -474,6 +493,10 @@ def main(argv: list[str] | None = None) -> int:
     print("[benchmarks] voltage clamp ...", flush=True)
     results["clamp"] = _run({"name": "clamp_vs_simulate", "n": 10 if args.smoke else 100,
                              "steps": 1000 if args.smoke else 10000})
+    print("[benchmarks] cable ...", flush=True)
+    results["cable"] = _run({"name": "cable_vs_neuron", "n": 100 if args.smoke else 1000,
+                             "duration": 2.0 if args.smoke else 20.0, "batch": 10 if args.smoke else 1000,
+                             "neuron_batch": 2 if args.smoke else 100})
     print("[benchmarks] overhead ...", flush=True)
     results["overhead"] = section_overhead(args.smoke, args.out)
     results["wall_s"] = time.perf_counter() - start

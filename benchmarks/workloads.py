@@ -393,6 +393,73 @@ def clamp_vs_simulate(n: int, steps: int, dt: float = 0.01) -> dict:
     return out
 
 
+def cable_vs_neuron(n: int = 1000, duration: float = 20.0, batch: int = 1000, neuron_batch: int = 100,
+                    dt: float = 0.01) -> dict:
+    """Compartment-steps per second of one HH cable of ``n`` compartments and of a batch of cables.
+
+    hh_brainpy: ``cable.propagate`` (one cable, V recorded at 5 sites) and ``jax.vmap`` of
+    ``cable.cable_trajectory`` over ``batch`` cables of different Ri (V at one site).  NEURON: one
+    section of ``nseg = n`` with ``hh``, Crank-Nicolson (``secondorder = 1``), and ``neuron_batch``
+    such sections in one model.  Each timing is a second run (compiled / set up).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from hh_brainpy import cable as cb
+
+    steps = int(round(duration / dt))
+    axon = cb.Cable(n=n)
+    out: dict[str, Any] = {"n": n, "steps": steps, "batch": batch, "neuron_batch_size": neuron_batch}
+    sites = [x * float(axon.length) for x in (0.1, 0.3, 0.5, 0.7, 0.9)]
+    times = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        cb.propagate(duration, cable=axon, dt=dt, record=sites)
+        times.append(time.perf_counter() - t0)
+    out["hh_brainpy_single"] = n * steps / times[1]
+    params = cb.squid_axon_params()
+    state = cb.initial_state(axon, params, -65.0)
+    inj = (jnp.asarray([0]), jnp.asarray([20_000.0]), jnp.asarray([0.0]), jnp.asarray([0.2]))
+
+    @jax.jit
+    def many(Ri: Any) -> Any:
+        def one(r: Any) -> Any:
+            import dataclasses
+
+            return cb.cable_trajectory(state, inj, dataclasses.replace(axon, Ri=r), params, dt, steps,
+                                       record=jnp.asarray([n // 2]))[1]
+        return jax.vmap(one)(Ri)
+
+    Ri = jnp.linspace(30.0, 40.0, batch)
+    many(Ri).block_until_ready()
+    t0 = time.perf_counter()
+    many(Ri).block_until_ready()
+    out["hh_brainpy_batch"] = batch * n * steps / (time.perf_counter() - t0)
+    try:
+        from neuron import h
+    except ImportError:
+        return out
+    h.load_file("stdrun.hoc")
+    for label, count in (("neuron_single", 1), ("neuron_batch", neuron_batch)):
+        sections = []
+        for j in range(count):
+            sec = h.Section(name=f"{label}{j}")
+            sec.L, sec.diam, sec.nseg, sec.Ra, sec.cm = float(axon.length), 2 * float(axon.radius), n, 35.4, 1.0
+            sec.insert("hh")
+            sections.append(sec)
+        h.usetable_hh, h.celsius, h.secondorder, h.dt = 0, 18.5, 1, dt
+        rates = []
+        for _ in range(2):
+            h.finitialize(-65.0)
+            t0 = time.perf_counter()
+            h.continuerun(duration)
+            rates.append(count * n * steps / (time.perf_counter() - t0))
+        out[label] = rates[1]
+        for sec in sections:
+            h.delete_section(sec=sec)
+    return out
+
+
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])
     result = globals()[job.pop("name")](**job)

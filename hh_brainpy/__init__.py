@@ -13,6 +13,8 @@ float64.  Importing hh_brainpy changes no global setting.
 """
 
 from hh_brainpy import analysis as analysis
+from hh_brainpy import cable as cable
+from hh_brainpy import cable_group as cable_group
 from hh_brainpy import clamp as clamp
 from hh_brainpy import excitability as excitability
 from hh_brainpy import fitting as fitting
@@ -61,5 +63,5 @@ __all__ = [
     "make_integral", "max_stable_dt", "models", "parameter_set", "plotting", "simulate", "stimulus",
     "sweep", "SweepResult", "clamp", "ClampResult", "voltage_clamp", "step_sequence", "paper", "repetitive",
     "shocks", "subthreshold", "shock_response", "shock_threshold", "refractory_thresholds",
-    "anode_break_response", "anode_break_threshold",
+    "anode_break_response", "anode_break_threshold", "cable", "cable_group",
 ]

@@ -244,6 +244,7 @@ def _commands(command: Any, waveform: Any, duration: Any, dt: float) -> np.ndarr
         if W.ndim not in (1, 2) or W.shape[0] < 2:
             raise ValueError(f"waveform must have shape (T,) or (T, N) with T >= 2 samples, got {W.shape}")
         W = W.reshape(W.shape[0], -1)
+        check_memory(8 * 4 * W.size, "the clamp's traces (V, m, h, n)", "clamp a shorter or narrower waveform")
     else:
         levels = np.atleast_1d(as_float_array(command, "command"))
         if levels.ndim != 1 or levels.size == 0:

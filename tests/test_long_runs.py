@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import hh_brainpy as hb
+from hh_brainpy.checks import INTERRUPT_WORK
 from hh_brainpy.runner import _CHUNK_BYTES
 
 CURRENTS = np.array([0.0, 6.0, 10.0, 25.0])
@@ -57,11 +58,15 @@ def test_a_window_keeps_only_its_samples(every_step):
         np.testing.assert_allclose(ours, theirs, atol=1e-3)
 
 
-def test_a_chunk_holds_at_most_64_mib_of_records():
+def test_a_chunk_holds_at_most_64_mib_of_records_and_bounded_work():
     runner = hb.HHRunner(_seed_hh(100_000), Iext=10.0, monitors=("V", "spike"))
-    chunk = runner._chunk_steps(None, 10)
+    chunk = runner._chunk_steps(None, 10, 10**6)
     assert chunk % 10 == 0 and chunk * 100_000 * 2 * 8 <= _CHUNK_BYTES
-    assert hb.HHRunner(_seed_hh(1), Iext=10.0)._chunk_steps(None, 1) * 5 * 8 <= _CHUNK_BYTES
+    assert hb.HHRunner(_seed_hh(1), Iext=10.0)._chunk_steps(None, 1, 10**7) * 5 * 8 <= _CHUNK_BYTES
+    # nothing recorded: still chunks of at most INTERRUPT_WORK neuron-steps, so Ctrl-C is seen
+    quiet = hb.HHRunner(_seed_hh(100), Iext=10.0, monitors=())
+    assert quiet._chunk_steps(None, 1, 3 * 10**6) * 100 <= INTERRUPT_WORK
+    assert quiet._chunk_steps(None, 1, 1000) == 1000  # a short run stays one chunk
 
 
 @pytest.mark.parametrize(
