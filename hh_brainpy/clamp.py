@@ -322,8 +322,12 @@ def voltage_clamp(
     dt = check_dt(dt)
     holding = check_real("holding", holding, low=COMMAND_RANGE[0], high=COMMAND_RANGE[1])
     W = _commands(command, waveform, duration, dt)
+    m, h, n = _gates_under(W, holding, p, dt)
+    return ClampResult(np.arange(W.shape[0]) * dt, np.asarray(W, dtype=float), m, h, n, p, holding, dt)
+
+
+def _gates_under(W: np.ndarray, holding: float, p: HHParams, dt: float) -> list[np.ndarray]:
+    """m, h, n under the command ``W`` (T, N), from their steady state at ``holding``, as NumPy arrays."""
     dtype = jax.dtypes.canonicalize_dtype(float)
     gates0 = tuple(np.asarray(g, dtype=dtype) for g in k.steady_gates(holding))
-    m, h, n = (np.asarray(x) for x in _clamp_compiled(np.asarray(W, dtype=dtype), gates0, p, dt))
-    ts = np.arange(W.shape[0]) * dt
-    return ClampResult(ts, np.asarray(W, dtype=float), m, h, n, p, holding, dt)
+    return [np.asarray(x) for x in _clamp_compiled(np.asarray(W, dtype=dtype), gates0, p, dt)]

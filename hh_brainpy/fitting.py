@@ -213,10 +213,7 @@ def fit(
     {'gNa': 120.0, 'gK': 36.0}
     """
     target, dt, every, start_state = _as_target(target, dt)
-    max_iter = check_int("max_iter", max_iter, 1)
-    residual_tol = check_real("residual_tol", residual_tol, low=0.0, low_open=True)
-    if xtol is not None:
-        xtol = check_real("xtol", xtol, low=0.0, low_open=True)
+    max_iter, residual_tol, xtol = _check_tolerances(max_iter, residual_tol, xtol)
     names, fixed, start = _check_fit_arguments(initial, fixed)
     method = check_method(method)
     check_dt_for_method(dt, method, **{n: v for n, v in {**fixed, **start}.items() if n != "Iext"})
@@ -366,6 +363,12 @@ def _as_target(target: Any, dt: float | None) -> tuple[np.ndarray, float, int, A
     if not np.all(np.isfinite(arr)):
         raise ValueError("target must be finite (it contains NaN or infinity)")
     return arr, float(dt), every, start
+
+
+def _check_tolerances(max_iter: Any, residual_tol: Any, xtol: Any) -> tuple[int, float, float | None]:
+    """``max_iter`` an int >= 1; ``residual_tol`` and ``xtol`` (unless None) positive: else errors naming them."""
+    return (check_int("max_iter", max_iter, 1), check_real("residual_tol", residual_tol, low=0.0, low_open=True),
+            None if xtol is None else check_real("xtol", xtol, low=0.0, low_open=True))
 
 
 def _is_number(x: Any) -> bool:

@@ -149,13 +149,11 @@ def sweep(
     >>> res.spike_count.tolist(), res.rate.tolist()
     ([0, 5, 5], [0.0, 62.5, 62.5])
     """
-    if threshold is not None:
-        threshold = check_real("threshold", threshold)
+    level = V_th if threshold is None else check_real("threshold", threshold)
     axes, fixed = _check_grid(grid, fixed)
     shape = tuple(v.size for v in axes.values())
     params, Iext = _grid_params(axes, fixed, shape)
-    plan = _plan(duration, dt, method, params, transient, V_th if threshold is None else threshold, V_init,
-                 record_every, devices)
+    plan = _plan(duration, dt, method, params, transient, level, V_init, record_every, devices)
     sharded, padded_Iext, V0 = _shard(params, Iext, plan.V_init, plan.devices)
     if plan.record_every is None:
         outputs = _run_counting(sharded, padded_Iext, V0, plan.steps, dt, plan.method, plan.V_th,
