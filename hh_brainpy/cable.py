@@ -191,8 +191,9 @@ def _run(state: Any, injections: Any, cable: Cable, p: HHParams, dt: float, step
     return cable_trajectory(state, injections, cable, p, dt, steps, first, scheme, record)
 
 
-#: The largest step propagate accepts, ms: the gates are exact for a frozen V and V is implicit, so
-#: no step is unstable, but one longer than this smears the upstroke (see the convergence table).
+#: The largest step propagate accepts, ms.  The gates are exact for a frozen V and V is implicit, so no
+#: step is unstable, but long steps misplace the upstroke: the default axon conducts at 18.70 m/s at
+#: dt = 0.01 ms, 18.59 at 0.025, 18.18 at 0.05 and 16.86 at 0.1 (10 % low; Crank-Nicolson, float64).
 MAX_DT = 0.1
 
 
@@ -324,8 +325,8 @@ def propagate(duration: float = 10.0, *, cable: Cable | None = None, stimulus: A
         raise ValueError(f"scheme must be 'cn' (Crank-Nicolson) or 'be' (backward Euler), got {scheme!r}")
     dt = check_dt(dt)
     if dt > MAX_DT:
-        raise ValueError(f"dt = {dt:g} ms is longer than {MAX_DT:g} ms: the staggered gates then misplace the "
-                         "upstroke; use a smaller dt")
+        raise ValueError(f"dt = {dt:g} ms is longer than {MAX_DT:g} ms, where the staggered gates already make "
+                         "the velocity 10 % low; use a smaller dt (0.01 ms: 0.1 % from converged)")
     steps = check_duration(duration, dt)
     injections = _injections(Injection() if stimulus is None else stimulus, cable)
     record_at = _record_indices(record, cable)
