@@ -138,17 +138,24 @@ def test_the_same_cable_in_neuron_agrees_within_005_mV(secondorder, scheme):
     from neuron import h
 
     h.load_file("stdrun.hoc")
+    cvode = h.CVode()
+    was_active = cvode.active()
+    cvode.active(0)  # the fixed step (other tests may have left CVODE on)
     length, radius, n, dt, duration = 20_000.0, 238.0, 200, 0.01, 5.0
     axon = h.Section(name=f"axon_{scheme}")
     axon.L, axon.diam, axon.nseg, axon.Ra, axon.cm = length, 2 * radius, n, 35.4, 1.0
     axon.insert("hh")
-    h.usetable_hh, h.celsius, h.secondorder, h.dt = 0, 18.5, secondorder, dt
+    h.usetable_hh, h.celsius, h.secondorder, h.dt, h.steps_per_ms = 0, 18.5, secondorder, dt, 1.0 / dt
     clamp = h.IClamp(axon(0.5 / n))
     clamp.delay, clamp.dur, clamp.amp = 0.0, 0.2, 20_000.0
     sites = (0.1, 0.3, 0.5, 0.7, 0.9)
     vectors = [h.Vector().record(axon(x)._ref_v) for x in sites]
-    h.finitialize(-65.0)
-    h.continuerun(duration)
+    try:
+        h.finitialize(-65.0)
+        h.continuerun(duration)
+    finally:
+        cvode.active(was_active)
+        h.secondorder = 0
     theirs = np.array([np.asarray(v) for v in vectors]).T
     ours = cb.propagate(duration, cable=cb.Cable(length=length, radius=radius, n=n), dt=dt, scheme=scheme,
                         params=hb.parameter_set("hh1952").replace(temperature=18.5), V_init=-65.0,
