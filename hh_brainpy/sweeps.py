@@ -317,8 +317,12 @@ def _stepper(params: HHParams, Iext: Any, dt: float, method: str, threshold: flo
 
 
 def _start(V0: Any) -> Any:
+    """The initial carry: V0 with the gates at steady state there, no spikes, nothing non-finite."""
     y0 = jnp.stack([V0, k.m_inf(V0), k.h_inf(V0), k.n_inf(V0)])
     return y0, jnp.zeros(V0.shape, dtype=jnp.int32), jnp.full(V0.shape, -1, dtype=jnp.int32)
+
+
+_start_compiled = jax.jit(_start)
 
 
 @jax.jit(static_argnums=(4, 5, 6, 7, 8))
@@ -333,7 +337,7 @@ def _run_chunk(carry: Any, params: HHParams, Iext: Any, first: Any, steps: int, 
 def _run_counting(params: HHParams, Iext: Any, V0: Any, steps: int, dt: float, method: str, threshold: float,
                   transient_steps: int) -> Any:
     """Spike counts only, in chunks of :func:`~hh_brainpy.checks.interruptible_chunk` steps (Ctrl-C between)."""
-    carry = jax.jit(_start)(V0)
+    carry = _start_compiled(V0)
     chunk = interruptible_chunk(int(np.size(V0)), steps)
     done = 0
     while done < steps:
