@@ -465,8 +465,9 @@ def _interrupt_after(code: str, delay: float, tmp_path) -> tuple[float, str, int
 @pytest.mark.parametrize("call", ["hb.simulate(30000.0, size=100, monitors=[])",
                                   "hb.sweep({'Iext': [5.0] * 100}, 30000.0)"])
 def test_a_long_compiled_run_answers_ctrl_c_within_a_second(call, tmp_path):
+    # the warm-up run compiles the chunk the long run uses (400 ms: two chunks of 20,000 steps)
     code = ("import time, hh_brainpy as hb\n"
-            f"{call.replace('30000.0', '10.0')}\nprint('ready', flush=True)\n"
+            f"{call.replace('30000.0', '400.0')}\nprint('ready', flush=True)\n"
             f"try:\n    {call}\n    print('finished', flush=True)\n"
             "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")
     seen, said, _ = _interrupt_after(code, 1.0, tmp_path)
