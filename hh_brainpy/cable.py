@@ -46,6 +46,7 @@ import numpy as np
 
 from hh_brainpy import kinetics as k
 from hh_brainpy.checks import check_dt, check_duration, check_int, check_memory, check_real, interruptible_chunk
+from hh_brainpy.clamp import gate_relaxation
 from hh_brainpy.paper import paper_params
 from hh_brainpy.params import COUNTING_V_TH, HHParams
 
@@ -123,17 +124,6 @@ def _coupling(cable: Cable) -> Any:
     return 1e3 * a_cm / (2.0 * cable.Ri * dx_cm * dx_cm)
 
 
-def _gate_step(x: Any, V: Any, dt: Any, phi: Any) -> tuple[Any, Any, Any]:
-    """m, h, n advanced by ``dt`` at the fixed potential V: the exact exponential relaxation."""
-    out = []
-    for gate, (alpha, beta) in zip(x, ((k.m_alpha, k.m_beta), (k.h_alpha, k.h_beta), (k.n_alpha, k.n_beta)),
-                                   strict=True):
-        a, b = alpha(V), beta(V)
-        x_inf = a / (a + b)
-        out.append(x_inf + (gate - x_inf) * jnp.exp(-dt * phi * (a + b)))
-    return tuple(out)
-
-
 def cable_step(state: tuple[Any, Any, Any, Any], I_inj: Any, cable: Cable, p: HHParams, dt: Any,
                scheme: str = "cn") -> tuple[Any, Any, Any, Any]:
     """One step of the cable: ``state = (V, m, h, n)``, each of shape (n,); ``I_inj`` in nA per compartment.
@@ -159,7 +149,7 @@ def cable_step(state: tuple[Any, Any, Any, Any], I_inj: Any, cable: Cable, p: HH
     V_new = jax.lax.linalg.tridiagonal_solve(lower, jnp.broadcast_to(diag, V.shape), upper, rhs[:, None])[:, 0]
     if scheme == "cn":
         V_new = 2.0 * V_new - V
-    gates = _gate_step((m, h, n), V_new, dt, k.temperature_factor(p.temperature))
+    gates = gate_relaxation((m, h, n), V_new, dt, p.temperature)
     return (V_new, *gates)
 
 

@@ -59,7 +59,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.checks import check_dt_for_method, check_int, check_method, check_params, check_real
+from hh_brainpy.checks import _is_real_number, check_dt_for_method, check_int, check_method, check_params, check_real
 from hh_brainpy.integrator import trajectory
 from hh_brainpy.params import (
     DEFAULT_DT,
@@ -338,7 +338,7 @@ def _as_target(target: Any, dt: float | None) -> tuple[np.ndarray, float, int, A
     """``(V, dt, record_every, start state or None)`` of an array or a one-neuron HHResult."""
     every, start = 1, None
     if isinstance(target, HHResult):
-        if dt is not None and not (_is_number(dt) and math.isclose(float(dt), target.dt, rel_tol=1e-9)):
+        if dt is not None and not (_is_real_number(dt) and math.isclose(float(dt), target.dt, rel_tol=1e-9)):
             raise ValueError(f"dt = {dt!r} contradicts the target result's dt = {target.dt:g} ms; leave dt out "
                              "(the result's own step is used)")
         if target.V is None:
@@ -369,10 +369,6 @@ def _check_tolerances(max_iter: Any, residual_tol: Any, xtol: Any) -> tuple[int,
     """``max_iter`` an int >= 1; ``residual_tol`` and ``xtol`` (unless None) positive: else errors naming them."""
     return (check_int("max_iter", max_iter, 1), check_real("residual_tol", residual_tol, low=0.0, low_open=True),
             None if xtol is None else check_real("xtol", xtol, low=0.0, low_open=True))
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
 
 
 def _check_windows(windows: Sequence[float]) -> tuple[float, ...]:

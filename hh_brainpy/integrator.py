@@ -329,8 +329,7 @@ def _integrate_in_chunks(y0: tuple[Any, ...], Iext: Any, p: HHParams, dt: float,
                          steps: int) -> list[np.ndarray]:
     """The compiled loop in chunks of :func:`~hh_brainpy.checks.interruptible_chunk` steps, so that Ctrl-C
     is answered between them; every chunk starts from where the last ended (the system is autonomous)."""
-    size = int(np.prod(np.broadcast_shapes(*(np.shape(y) for y in (*y0, Iext) if y is not None))))
-    chunk = interruptible_chunk(size, steps)
+    chunk = interruptible_chunk(int(np.size(y0[0])), steps)  # y0 already has the population's shape
     pieces: list[list[np.ndarray]] = []
     done = 0
     while done < steps or not pieces:

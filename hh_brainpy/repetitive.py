@@ -37,6 +37,7 @@ from hh_brainpy.checks import check_int, check_real, plan_run
 from hh_brainpy.excitability import fixed_point, steady_state_current
 from hh_brainpy.integrator import derivative, make_step
 from hh_brainpy.params import COUNTING_V_TH, DEFAULT_DT, HHParams
+from hh_brainpy.shocks import batched_bisection
 
 __all__ = ["hopf_currents", "leading_real_part", "CycleFold", "cycle_fold", "spike_onset_current"]
 
@@ -215,17 +216,13 @@ def spike_onset_current(*, high: float = 20.0, tol: float = 0.01, batch: int = 1
     plan = plan_run(window, dt, method, stiffness=p.membrane())
     rest = fixed_point(0.0, **p.membrane())
     dtype = jax.dtypes.canonicalize_dtype(float)
-    low = 0.0
-    first = True
-    while high - low > tol:
-        grid = np.linspace(low, high, batch)
-        Y0 = np.repeat(rest[:, None], batch, axis=1).astype(dtype)
-        _, count, _ = _late_spikes(Y0, grid.astype(dtype), p, plan.steps, 0, plan.dt, method)
-        fires = np.asarray(count) >= 1
-        if first and not fires[-1]:
-            raise ValueError(f"no spike at high = {high:g} uA/cm^2 within {window:g} ms; raise high")
-        first = False
-        j = int(np.argmax(fires))
-        low, high = float(grid[j - 1]), float(grid[j])
-    return high
 
+    def fires(currents: np.ndarray) -> np.ndarray:
+        Y0 = np.repeat(rest[:, None], currents.size, axis=1).astype(dtype)
+        _, count, _ = _late_spikes(Y0, currents.ravel().astype(dtype), p, plan.steps, 0, plan.dt, method)
+        return (np.asarray(count) >= 1).reshape(currents.shape)
+
+    onset = float(batched_bisection(fires, np.zeros(1), np.full(1, high), tol, batch)[0])
+    if not np.isfinite(onset):
+        raise ValueError(f"no spike at high = {high:g} uA/cm^2 within {window:g} ms; raise high")
+    return onset

@@ -105,7 +105,7 @@ def _regenerative(Y0: np.ndarray, s: _Setup) -> np.ndarray:
     return is_action_potential(Y0[0], peak)
 
 
-def _bisect(fires: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray, tol: float,
+def batched_bisection(fires: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray, tol: float,
             batch: int) -> np.ndarray:
     """Per problem, the smallest amplitude in [low, high] where ``fires`` turns True (inf if never).
 
@@ -188,7 +188,7 @@ def shock_threshold(*, tol: float = 1e-3, high: float = 50.0, batch: int = 16, w
         Y0[0] += A.ravel()
         return _regenerative(Y0, s).reshape(A.shape)
 
-    threshold = float(_bisect(fires, np.zeros(1), np.full(1, high), tol, batch)[0])
+    threshold = float(batched_bisection(fires, np.zeros(1), np.full(1, high), tol, batch)[0])
     if not np.isfinite(threshold):
         raise ValueError(f"a shock of high = {high:g} mV gives no action potential from rest; "
                          "no threshold below it")
@@ -254,7 +254,7 @@ def refractory_thresholds(intervals: Any, *, conditioning: float = 15.0, tol: fl
         return _regenerative(Y0.reshape(4, -1), s).reshape(A.shape)
 
     K = len(intervals)
-    threshold = _bisect(fires, np.zeros(K), np.full(K, high), tol, batch)
+    threshold = batched_bisection(fires, np.zeros(K), np.full(K, high), tol, batch)
     resting = shock_threshold(tol=tol, high=high, batch=batch, window=window, dt=s.dt, method=s.method, params=s.p)
     return RefractoryCurve(intervals, threshold, resting)
 
@@ -297,7 +297,7 @@ def anode_break_threshold(*, tol: float = 0.01, high: float = 60.0, batch: int =
         Y0 = np.stack([V, *(np.asarray(x, dtype=float) for x in k.steady_gates(V))])
         return _regenerative(Y0, s).reshape(A.shape)
 
-    threshold = float(_bisect(fires, np.zeros(1), np.full(1, high), tol, batch)[0])
+    threshold = float(batched_bisection(fires, np.zeros(1), np.full(1, high), tol, batch)[0])
     if not np.isfinite(threshold):
         raise ValueError(f"release from a hyperpolarization of high = {high:g} mV gives no action potential")
     return threshold

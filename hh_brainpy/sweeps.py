@@ -273,7 +273,8 @@ def _check_grid(
         if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, jax.Array)):
             raise TypeError(f"{label} must be a 1-D sequence of numbers (a list, tuple or array), "
                             f"got {type(values).__name__}")
-        if np.asarray(values).dtype == bool or any(isinstance(v, (bool, np.bool_)) for v in np.ravel(values)[:1000]):
+        if np.asarray(values).dtype == bool or (
+                isinstance(values, Sequence) and any(isinstance(v, (bool, np.bool_)) for v in values)):
             raise TypeError(f"{label} must hold numbers, not booleans, got {values!r}")
         arr = as_float_array(values, label)
         if arr.ndim != 1 or arr.size == 0:

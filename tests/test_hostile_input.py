@@ -312,6 +312,7 @@ def test_hhparams_compare_by_value_with_arrays_and_accept_a_set_name_as_base():
     (lambda: hb.simulate(10.0, V_init=NAN), ValueError, "V_init"),
     (lambda: hb.simulate(10.0, record_every=100, window=(1.1, 1.2)), ValueError, "holds no sample"),
     (lambda: hb.sweep({"gK": [True, False]}, 1.0), TypeError, r"grid\['gK'\]"),
+    (lambda: hb.sweep({"gK": [True, 2.0]}, 1.0), TypeError, r"grid\['gK'\]"),
     (lambda: hb.sweep({"gK": (g for g in (1.0, 2.0))}, 1.0), TypeError, r"grid\['gK'\]"),
     (lambda: hb.sweep({"gK": "36"}, 1.0), TypeError, r"grid\['gK'\]"),
     (lambda: hb.sweep({"gK": ["a", "b"]}, 1.0), TypeError, r"grid\['gK'\]"),
