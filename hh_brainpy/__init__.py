@@ -32,18 +32,21 @@ from hh_brainpy.checks import max_stable_dt as max_stable_dt
 from hh_brainpy.clamp import ClampResult as ClampResult
 from hh_brainpy.clamp import step_sequence as step_sequence
 from hh_brainpy.clamp import voltage_clamp as voltage_clamp
+from hh_brainpy.finite_watch import NonFiniteWarning as NonFiniteWarning
 from hh_brainpy.fitting import fit as fit
 from hh_brainpy.integrator import derivative as derivative
 from hh_brainpy.integrator import integral as integral
 from hh_brainpy.integrator import integrate as integrate
 from hh_brainpy.integrator import make_integral as make_integral
 from hh_brainpy.neuron import HH as HH
+from hh_brainpy.neuron import StabilityWarning as StabilityWarning
 from hh_brainpy.params import DEFAULT_DT as DEFAULT_DT
 from hh_brainpy.params import DEFAULT_PARAMS as DEFAULT_PARAMS
 from hh_brainpy.params import PARAMETER_SETS as PARAMETER_SETS
 from hh_brainpy.params import HHParams as HHParams
 from hh_brainpy.params import parameter_set as parameter_set
 from hh_brainpy.result import HHResult as HHResult
+from hh_brainpy.result_io import DamagedFileError as DamagedFileError
 from hh_brainpy.runner import HHRunner as HHRunner
 from hh_brainpy.runner import simulate as simulate
 from hh_brainpy.shocks import anode_break_response as anode_break_response
@@ -58,7 +61,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DT", "DEFAULT_PARAMS", "HH", "HHParams", "HHResult", "HHRunner", "METHODS",
-    "NonFiniteError", "PARAMETER_SETS", "analysis", "derivative", "excitability", "fit", "fitting",
+    "NonFiniteError", "NonFiniteWarning", "StabilityWarning", "DamagedFileError", "PARAMETER_SETS", "analysis",
+    "derivative", "excitability", "fit", "fitting",
     "integral", "integrate", "kinetics",
     "make_integral", "max_stable_dt", "models", "parameter_set", "plotting", "simulate", "stimulus",
     "sweep", "SweepResult", "clamp", "ClampResult", "voltage_clamp", "step_sequence", "paper", "repetitive",

@@ -54,7 +54,7 @@ def spike_times(ts: Any, V: Any, V_th: float = COUNTING_V_TH, dVdt: Any = None, 
     V : array, shape (T,) or (T, N)
         Membrane potential, mV.
     V_th : float
-        Crossing level, mV.  Default 0 (:data:`hh_brainpy.params.COUNTING_V_TH`).
+        Crossing level, mV.  Default 0 (``hh_brainpy.params.COUNTING_V_TH``).
     threshold : float, optional
         The former name of ``V_th``, still accepted.
     dVdt : array like V, optional
@@ -67,6 +67,14 @@ def spike_times(ts: Any, V: Any, V_th: float = COUNTING_V_TH, dVdt: Any = None, 
     -------
     array or list of arrays
         For 1-D ``V``, an array of crossing times; for 2-D, one array per neuron.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hh_brainpy.analysis import spike_times
+    >>> ts = np.arange(5.0)
+    >>> spike_times(ts, np.array([-10.0, -5.0, 5.0, -5.0, 5.0]))
+    array([1.5, 3.5])
     """
     threshold = check_real("V_th", V_th if threshold is None else threshold)
     ts = np.asarray(ts, dtype=float)
@@ -89,23 +97,108 @@ def _per_neuron(times: Any) -> list[np.ndarray]:
 
 
 def rate_from_counts(counts: Any, duration: float) -> np.ndarray:
-    """Firing rate in Hz of spike ``counts`` over ``duration`` ms: ``counts / duration * 1000``."""
+    """Firing rate in Hz of spike ``counts`` over ``duration`` ms: ``counts / duration * 1000``.
+
+    Parameters
+    ----------
+    counts : int or array of int
+        Spike counts.
+    duration : float
+        The window they were counted over, ms (> 0).
+
+    Returns
+    -------
+    ndarray
+        Rates, Hz.
+
+    Raises
+    ------
+    ValueError
+        A non-positive or non-finite ``duration``.
+
+    Examples
+    --------
+    >>> from hh_brainpy.analysis import rate_from_counts
+    >>> rate_from_counts([5, 10], 200.0)
+    array([25., 50.])
+    """
     duration = check_real("duration", duration, low=0.0, low_open=True)
     return np.asarray(counts, dtype=float) * 1000.0 / duration
 
 
 def firing_rate(times: Any, duration: float) -> np.ndarray:
-    """Mean firing rate in Hz of each neuron's spike ``times`` over ``duration`` ms (:func:`rate_from_counts`)."""
+    """Mean firing rate in Hz of each neuron's spike ``times`` over ``duration`` ms (:func:`rate_from_counts`).
+
+    Parameters
+    ----------
+    times : array or list of arrays
+        Spike times, ms: one array (one neuron) or one per neuron, as :func:`spike_times` returns.
+    duration : float
+        The window, ms (> 0).
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        Rates, Hz.
+
+    Raises
+    ------
+    ValueError
+        A non-positive or non-finite ``duration``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hh_brainpy.analysis import firing_rate
+    >>> firing_rate([np.array([10.0, 30.0, 50.0]), np.array([])], 100.0)
+    array([30.,  0.])
+    """
     return rate_from_counts([t.size for t in _per_neuron(times)], duration)
 
 
 def interspike_intervals(times: Any) -> list[np.ndarray]:
-    """Inter-spike intervals (ms), one array per neuron."""
+    """Inter-spike intervals (ms), one array per neuron.
+
+    Parameters
+    ----------
+    times : array or list of arrays
+        Spike times, ms: one array (one neuron) or one per neuron.
+
+    Returns
+    -------
+    list of ndarray
+        The differences of consecutive spike times, ms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hh_brainpy.analysis import interspike_intervals
+    >>> interspike_intervals(np.array([2.0, 16.5, 31.0]))
+    [array([14.5, 14.5])]
+    """
     return [np.diff(t) for t in _per_neuron(times)]
 
 
 def cv_isi(times: Any) -> np.ndarray:
-    """Coefficient of variation of the inter-spike intervals per neuron (NaN with < 2 intervals)."""
+    """Coefficient of variation of the inter-spike intervals per neuron (NaN with < 2 intervals).
+
+    Parameters
+    ----------
+    times : array or list of arrays
+        Spike times, ms: one array (one neuron) or one per neuron.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        Standard deviation over mean of the intervals (dimensionless); 0 for a regular train.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hh_brainpy.analysis import cv_isi
+    >>> cv_isi([np.array([0.0, 10.0, 20.0, 30.0]), np.array([5.0])])
+    array([ 0., nan])
+    """
     out = []
     for isi in interspike_intervals(times):
         out.append(float(np.std(isi) / np.mean(isi)) if isi.size >= 2 else np.nan)

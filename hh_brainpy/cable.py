@@ -53,12 +53,30 @@ from hh_brainpy.params import COUNTING_V_TH, HHParams
 __all__ = ["Cable", "Injection", "CableResult", "propagate", "cable_step", "cable_trajectory", "SCHEMES",
            "squid_axon_params", "MAX_DT", "conduction_velocity", "initial_state"]
 
+#: Schemes for V along the cable: Crank-Nicolson (``"cn"``, second order) and backward Euler (``"be"``).
 SCHEMES = ("cn", "be")
 ENDS = ("sealed", "killed")
 
 
 def squid_axon_params(temperature: float = 18.5) -> HHParams:
-    """The paper's membrane (:func:`hh_brainpy.paper.paper_params`) at ``temperature`` deg C, default 18.5."""
+    """The paper's membrane (:func:`hh_brainpy.paper.paper_params`) at ``temperature`` deg C, default 18.5.
+
+    Parameters
+    ----------
+    temperature : float
+        deg C (default 18.5, the paper's propagated action potential).
+
+    Returns
+    -------
+    HHParams
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> p = hb.cable.squid_axon_params()
+    >>> p.gL, p.temperature
+    (0.3, 18.5)
+    """
     return paper_params(temperature=temperature)
 
 
@@ -70,6 +88,31 @@ class Cable:
 
     ``length``, ``radius`` and ``Ri`` are data (JAX leaves: differentiable, no recompilation);
     ``n`` and ``ends`` are structure.
+
+    Parameters
+    ----------
+    length : float
+        um (default 50,000).
+    radius : float
+        um (default 238).
+    Ri : float
+        Ohm cm (default 35.4).
+    n : int
+        Compartments (default 500).
+    ends : str
+        ``"sealed"`` (no current leaves) or ``"killed"`` (held at rest).
+
+    Raises
+    ------
+    ValueError
+        Non-positive or non-finite sizes, fewer than 3 compartments, or unknown ends.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> axon = hb.cable.Cable(length=20_000.0, n=200)
+    >>> axon.dx
+    100.0
     """
 
     length: Any = 50_000.0
@@ -110,7 +153,23 @@ jax.tree_util.register_dataclass(Cable, data_fields=["length", "radius", "Ri"], 
 
 
 class Injection(NamedTuple):
-    """A current pulse: ``amplitude`` nA into the compartment at ``site`` um, from ``start`` for ``duration`` ms."""
+    """A current pulse: ``amplitude`` nA into the compartment at ``site`` um, from ``start`` for ``duration`` ms.
+
+    Attributes
+    ----------
+    site : float
+        um from the cable's start.
+    amplitude : float
+        nA.
+    start, duration : float
+        ms.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> hb.cable.Injection(site=0.0, amplitude=20_000.0, start=0.0, duration=0.2).amplitude
+    20000.0
+    """
 
     site: float = 0.0
     amplitude: float = 20_000.0
@@ -130,6 +189,35 @@ def cable_step(state: tuple[Any, Any, Any, Any], I_inj: Any, cable: Cable, p: HH
 
     Pure JAX (no checks): V by one tridiagonal solve (backward Euler, or Crank-Nicolson with
     ``scheme="cn"``), then the gates by their exponential relaxation at the new V.
+
+    Parameters
+    ----------
+    state : tuple of four arrays, shape (n,)
+        ``(V, m, h, n)``, mV and the gates.
+    I_inj : array, shape (n,)
+        Injected current per compartment, nA, during the step.
+    cable : Cable
+    p : HHParams
+        The membrane.
+    dt : float
+        ms.
+    scheme : str
+        ``"cn"`` (default) or ``"be"``.
+
+    Returns
+    -------
+    tuple of four arrays
+        The state after ``dt``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import hh_brainpy as hb
+    >>> axon, p = hb.cable.Cable(length=1000.0, n=10), hb.cable.squid_axon_params()
+    >>> state = hb.cable.initial_state(axon, p, None)
+    >>> after = hb.cable.cable_step(state, np.zeros(10), axon, p, 0.01)
+    >>> bool(np.allclose(after[0], state[0], atol=1e-6))  # rest stays at rest
+    True
     """
     V, m, h, n = state
     g_na, g_k = p.gNa * m**3 * h, p.gK * n**4
@@ -167,6 +255,41 @@ def cable_trajectory(state: Any, injections: Any, cable: Cable, p: HHParams, dt:
 
     ``injections`` are arrays ``(compartment index, amplitude nA, start ms, stop ms)``; the current of
     step i is read at ``(first + i + 1/2) dt``.
+
+    Parameters
+    ----------
+    state : tuple of four arrays, shape (n,)
+        The start.
+    injections : tuple of four arrays
+        See above.
+    cable : Cable
+    p : HHParams
+    dt : float
+        ms.
+    steps : int
+    first : int
+        Index of the first step (default 0).
+    scheme : str
+        ``"cn"`` (default) or ``"be"``.
+    record : array of int, optional
+        Compartments to record.
+
+    Returns
+    -------
+    final : tuple of four arrays
+    V : array, shape (steps, sites)
+        mV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import hh_brainpy as hb
+    >>> axon, p = hb.cable.Cable(length=1000.0, n=10), hb.cable.squid_axon_params()
+    >>> pulse = (np.array([0]), np.array([500.0]), np.array([0.0]), np.array([0.1]))
+    >>> final, V = hb.cable.cable_trajectory(hb.cable.initial_state(axon, p, None), pulse, axon, p, 0.01, 50,
+    ...                                      record=np.array([0, 9]))
+    >>> V.shape
+    (50, 2)
     """
     def body(s: Any, i: Any) -> Any:
         s = cable_step(s, _current(injections, (i + 0.5) * dt, cable.n), cable, p, dt, scheme)
@@ -193,6 +316,27 @@ class CableResult:
 
     ``ts`` (T,) ms, sample 0 the initial state; ``x`` (S,) um, the recorded compartments' centres;
     ``V`` (T, S) mV; ``cable``, ``params``, ``dt`` and ``scheme`` as run.
+
+    Attributes
+    ----------
+    ts : ndarray, shape (T,)
+        ms.
+    x : ndarray, shape (S,)
+        um.
+    V : ndarray, shape (T, S)
+        mV.
+    cable : Cable
+    params : HHParams
+    dt : float
+        ms.
+    scheme : str
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> res = hb.cable.propagate(4.0, cable=hb.cable.Cable(length=20_000.0, n=200))
+    >>> res.V.shape[1] == len(res.x), round(res.velocity(), 1)
+    (True, 18.6)
     """
 
     ts: np.ndarray
@@ -328,7 +472,26 @@ def propagate(duration: float = 10.0, *, cable: Cable | None = None, stimulus: A
 
 
 def initial_state(cable: Cable, p: HHParams, V_init: float | None) -> tuple[np.ndarray, ...]:
-    """``(V, m, h, n)`` of every compartment: V_init (default the membrane's rest) with the gates at steady state."""
+    """``(V, m, h, n)`` of every compartment: V_init (default the membrane's rest) with the gates at steady state.
+
+    Parameters
+    ----------
+    cable : Cable
+    p : HHParams
+    V_init : float or None
+        mV; None for the membrane's resting potential.
+
+    Returns
+    -------
+    tuple of four ndarrays, shape (n,)
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> V, m, h, n = hb.cable.initial_state(hb.cable.Cable(n=10), hb.cable.squid_axon_params(), -65.0)
+    >>> V.shape, float(V[0])
+    ((10,), -65.0)
+    """
     from hh_brainpy.excitability import fixed_point
 
     if V_init is None:
@@ -374,6 +537,29 @@ def conduction_velocity(cable: Cable, params: HHParams, *, between: tuple[float,
     Differentiable: ``jax.grad`` of it with respect to the cable's ``Ri``, ``radius`` or ``length`` or to
     any membrane parameter works (the arrival times are interpolated, the crossing step is held).  The
     structure (``n``, fractions, ``duration``, ``dt``, the stimulus) must be concrete.
+
+    Parameters
+    ----------
+    cable : Cable
+    params : HHParams
+        The membrane.
+    between : (float, float)
+        Fractions of the cable's length (default 0.25 and 0.75).
+    duration : float
+        ms (default 6).
+    dt : float
+        ms (default 0.01).
+    stimulus : Injection, optional
+        Default: 20,000 nA for 0.2 ms at the start.
+    scheme : str
+        ``"cn"`` (default) or ``"be"``.
+    V_init : float
+        mV (default -65).
+
+    Returns
+    -------
+    JAX scalar
+        m/s.
 
     Examples
     --------

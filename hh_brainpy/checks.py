@@ -9,7 +9,7 @@ Stability limits
 ----------------
 Explicit Runge-Kutta methods are only conditionally stable, and the HH system
 is stiff during a spike (the membrane time constant ``C / (gNa m^3 h + gK n^4
-+ gL)`` falls to a few hundredths of a ms).  :data:`DIVERGES_FROM` holds the
++ gL)`` falls to a few hundredths of a ms).  ``checks.DIVERGES_FROM`` holds the
 smallest step (ms, on a 0.005 ms grid) at which each method was seen to
 diverge, or let a gate leave [0, 1], with the default parameters in float64:
 100 ms at Iext = 0, 10 and 50 uA/cm^2, from rest and from V = m = h = n = 0.
@@ -68,7 +68,11 @@ _MEASURED: dict[str, tuple[float | None, float | None]] = {
 DIVERGES_FROM: dict[str, float | None] = {method: v[0] for method, v in _MEASURED.items()}
 #: ``phi * dt`` at divergence where the gates set the limit (warm neurons).
 GATE_DIVERGES_FROM: dict[str, float | None] = {method: v[1] for method, v in _MEASURED.items()}
-#: The ``bp.odeint`` methods hh_brainpy accepts (fixed step).
+#: The ``bp.odeint`` methods hh_brainpy accepts (fixed step), by BrainPy's names.
+#:
+#: >>> import hh_brainpy as hb
+#: >>> "rk4" in hb.METHODS and "exp_auto" in hb.METHODS
+#: True
 METHODS = tuple(DIVERGES_FROM)
 #: Methods that solve each variable's linear part exactly (``bp.odeint``'s exponential Euler).
 EXPONENTIAL_METHODS = frozenset({"exp_auto", "exp_euler", "exp_euler_auto", "exponential_euler"})
@@ -78,7 +82,7 @@ EXPONENTIAL_METHODS = frozenset({"exp_auto", "exp_euler", "exp_euler_auto", "exp
 #: rates, which measured 1.2-1.8x faster than the stacked state at 1e5-1e6 neurons; from three stages
 #: on, the stacked state (:func:`hh_brainpy.kinetics.vector_field`) is faster.
 PER_VARIABLE_METHODS = EXPONENTIAL_METHODS | {"euler", "rk2", "midpoint", "heun2", "ralston2"}
-#: Of :data:`METHODS`, those ``bp.sdeint`` also has (for ``HH(noise=...)``).
+#: Of :data:`hh_brainpy.METHODS`, those ``bp.sdeint`` also has (for ``HH(noise=...)``).
 SDE_METHODS = ("euler", "exp_auto", "exp_euler", "exp_euler_auto", "exponential_euler")
 
 #: The default method of :class:`hh_brainpy.HH`: exponential Runge-Kutta in sub-steps
@@ -92,7 +96,21 @@ _DEFAULT_STIFFNESS = (DEFAULT_PARAMS.gNa + DEFAULT_PARAMS.gK + DEFAULT_PARAMS.gL
 
 
 class NonFiniteError(FloatingPointError):
-    """A simulation produced NaN or infinity; the message says where and when."""
+    """A simulation produced NaN or infinity; the message says where and when.
+
+    Raised by :func:`hh_brainpy.simulate`, :class:`hh_brainpy.HHRunner`, :func:`hh_brainpy.integrate`
+    and :func:`hh_brainpy.sweep` when V becomes NaN or infinite, with the neuron (or grid point) and
+    the time in the message.  A subclass of ``FloatingPointError``.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> try:
+    ...     hb.simulate(5.0, Iext=1e6, dt=0.01)
+    ... except hb.NonFiniteError as error:
+    ...     print(type(error).__name__)
+    NonFiniteError
+    """
 
 
 def _is_real_number(x: Any) -> bool:
@@ -108,7 +126,7 @@ def _as_python_float(x: Any) -> float:
 
 
 def check_method(method: Any) -> str:
-    """Return ``method`` if hh_brainpy supports it, else raise ``ValueError`` listing :data:`METHODS`."""
+    """Return ``method`` if hh_brainpy supports it, else raise ``ValueError`` listing :data:`hh_brainpy.METHODS`."""
     if not isinstance(method, str):
         raise TypeError(f"method must be a string, one of {', '.join(METHODS)}; got {method!r}")
     if method not in DIVERGES_FROM:
@@ -152,7 +170,7 @@ def max_stable_dt(method: str, **params: Any) -> float:
     Parameters
     ----------
     method : str
-        One of :data:`METHODS`.
+        One of :data:`hh_brainpy.METHODS`.
     **params
         Any of ``gNa``, ``gK``, ``gL`` (mS/cm^2), ``C`` (uF/cm^2) and
         ``temperature`` (deg C), scalars or per-neuron arrays; the stiffest
@@ -161,12 +179,23 @@ def max_stable_dt(method: str, **params: Any) -> float:
     Returns
     -------
     float
-        ``0.6 *`` the measured divergence step of :data:`DIVERGES_FROM`, rounded
+        ``0.6 *`` the measured divergence step of ``checks.DIVERGES_FROM``, rounded
         down to 0.005 ms (0.25 ms for exponential methods), divided by ``stiffness / default
         stiffness`` when the parameters are stiffer than the defaults, where
         stiffness is ``(gNa + gK + gL) / C``; and no more than
         ``0.6 * GATE_DIVERGES_FROM[method] / phi`` with the temperature factor
         :math:`\phi = 3^{(T-6.3)/10}` of the warmest neuron.
+
+    Raises
+    ------
+    ValueError
+        An unknown method, or parameters outside their ranges.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> hb.max_stable_dt("rk4"), round(hb.max_stable_dt("rk4", gNa=240.0), 4)  # stiffer: smaller
+    (0.05, 0.0283)
     """
     if method == NEURON_DEFAULT_METHOD:
         return math.inf

@@ -58,6 +58,30 @@ def gate_relaxation(x0: Any, V: Any, t: Any, temperature: Any = k.T_REF) -> tupl
 
     :math:`x(t) = x_\infty(V) - (x_\infty(V) - x_0)\,e^{-t\,\phi(T)/\tau_x(V)}` for
     ``x0 = (m0, h0, n0)``; ``t`` broadcasts against them.  Pure JAX, differentiable.
+
+    Parameters
+    ----------
+    x0 : tuple of three arrays
+        ``(m0, h0, n0)`` at t = 0.
+    V : float or array
+        The clamped potential, mV.
+    t : float or array
+        Time since the step, ms.
+    temperature : float or array
+        deg C (default 6.3).
+
+    Returns
+    -------
+    tuple of three arrays
+        ``(m, h, n)`` at ``t``.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> from hh_brainpy.clamp import gate_relaxation
+    >>> m, h, n = gate_relaxation(k.steady_gates(-65.0), 0.0, 100.0)
+    >>> round(float(n), 4) == round(float(k.n_inf(0.0)), 4)
+    True
     """
     phi = k.temperature_factor(temperature)
     rates = (k.m_alpha(V), k.m_beta(V)), (k.h_alpha(V), k.h_beta(V)), (k.n_alpha(V), k.n_beta(V))
@@ -74,6 +98,32 @@ def clamp_gates(waveform: Any, gates0: Any, p: HHParams, dt: float) -> tuple[Any
     ``waveform[i]`` is held over the step that starts at ``t = i * dt``; ``gates0 = (m, h, n)`` is the
     state at t = 0.  Returns m, h, n of ``waveform``'s shape, sample ``i`` at ``t = i * dt``.  Usable
     inside ``jax.grad``, ``jax.vmap`` and ``jax.jit``; the parameters ``p`` are data.
+
+    Parameters
+    ----------
+    waveform : array, shape (T, ...)
+        The command, mV.
+    gates0 : tuple of three arrays
+        ``(m, h, n)`` at t = 0.
+    p : HHParams
+        The parameters (only ``temperature`` enters the gates).
+    dt : float
+        Sampling step, ms.
+
+    Returns
+    -------
+    tuple of three arrays
+        ``(m, h, n)``, each of ``waveform``'s shape.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> import hh_brainpy as hb
+    >>> from hh_brainpy import kinetics as k
+    >>> from hh_brainpy.clamp import clamp_gates
+    >>> m, h, n = clamp_gates(jnp.full(101, -20.0), k.steady_gates(-65.0), hb.DEFAULT_PARAMS, 0.01)
+    >>> m.shape, bool(m[-1] > m[0])
+    ((101,), True)
     """
     waveform = jnp.asarray(waveform)
     x0 = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(g, dtype=waveform.dtype) for g in gates0),
@@ -111,6 +161,15 @@ class ClampResult:
         The potential before t = 0, at whose steady state the gates start, mV.
     dt : float
         Sampling step, ms.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> r = hb.voltage_clamp([-39.0, -14.0], duration=5.0, params=hb.parameter_set("hh1952"))
+    >>> r.gNa.shape
+    (501, 2)
+    >>> [round(float(g), 1) for g in r.peak_gNa()]
+    [5.2, 21.4]
     """
 
     ts: np.ndarray
@@ -219,6 +278,30 @@ def step_sequence(steps: Sequence[tuple[float, float]], dt: float = DEFAULT_DT) 
     Each duration must be a whole number of steps; the result has one sample per step plus the
     final sample (shape (T,)), ready for ``voltage_clamp(waveform=...)``.  Example: a prepulse
     protocol, ``step_sequence([(-95.0, 20.0), (-20.0, 10.0)])``.
+
+    Parameters
+    ----------
+    steps : sequence of (float, float)
+        ``(potential, duration)`` pairs: mV, ms (each duration > 0, a whole number of ``dt``).
+    dt : float
+        Sampling step, ms (default 0.01).
+
+    Returns
+    -------
+    ndarray, shape (T,)
+        The command, mV, one sample per step plus the last.
+
+    Raises
+    ------
+    ValueError
+        An empty list, a non-finite potential, or a duration that is not a positive whole number of steps.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> w = hb.step_sequence([(-95.0, 20.0), (-20.0, 10.0)], dt=0.1)
+    >>> w.shape, float(w[0]), float(w[-1])
+    ((301,), -95.0, -20.0)
     """
     dt = check_dt(dt)
     if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence) or len(steps) == 0:

@@ -29,14 +29,43 @@ def fi_curve(currents: Any, *, duration: float = 500.0, transient: float = 100.0
     """Firing rate (Hz) against constant current: :func:`hh_brainpy.sweep` over ``Iext``, as arrays.
 
     Spikes are upward crossings of ``V_th`` (mV, default 0: see
-    :data:`hh_brainpy.params.COUNTING_V_TH`) after ``transient`` ms, counted
+    ``hh_brainpy.params.COUNTING_V_TH``) after ``transient`` ms, counted
     over the remaining ``duration - transient`` ms.  ``threshold`` is the
     former name of ``V_th``.  ``**params`` are held fixed (any of gNa, ENa,
     gK, EK, gL, EL, C, temperature).
 
+    Parameters
+    ----------
+    currents : sequence of float
+        Constant currents, uA/cm^2 (1-D, non-empty).
+    duration : float
+        Simulated time per current, ms (default 500).
+    transient : float
+        Time left out before counting, ms (default 100).
+    dt : float
+        Integration step, ms (default 0.01).
+    method : str
+        One of :data:`hh_brainpy.METHODS` (default ``"rk4"``).
+    V_th : float
+        Counting level, mV (default 0).
+    **params
+        Membrane parameters held fixed.
+
     Returns
     -------
     currents, rates : ndarrays of shape (N,)
+
+    Raises
+    ------
+    ValueError
+        Empty or non-finite currents, a bad duration, step or parameter (named).
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> I, rate = hb.excitability.fi_curve([0.0, 10.0], duration=300.0)
+    >>> rate.round(1).tolist()
+    [0.0, 75.0]
     """
     currents = np.atleast_1d(as_float_array(currents, "currents"))
     if currents.ndim != 1 or currents.size == 0:
@@ -59,10 +88,36 @@ def rheobase(low: float = 0.0, high: float = 30.0, *, tol: float = 0.01, batch: 
     spread over the bracket as one population (:func:`fi_curve`) and keeps the
     sub-interval where firing starts; the bracket shrinks ``batch - 1``-fold a round.
 
+    Parameters
+    ----------
+    low, high : float
+        The bracket, uA/cm^2: ``low`` must not fire repetitively, ``high`` must (default 0 and 30).
+    tol : float
+        Width of the final bracket, uA/cm^2 (default 0.01).
+    batch : int
+        Currents per round (>= 3; default 16).
+    duration, transient : float
+        Simulated time and the part left out before counting, ms (default 300 and 100).
+    dt : float
+        Integration step, ms (default 0.01).
+    **params
+        Membrane parameters.
+
+    Returns
+    -------
+    float
+        The upper end of the final bracket, uA/cm^2.
+
     Raises
     ------
     ValueError
         If ``high`` does not fire repetitively or ``low`` already does.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> round(hb.excitability.rheobase(3.0, 6.0, tol=0.05), 1)
+    4.1
     """
     low, high = check_real("low", low), check_real("high", high)
     tol = check_real("tol", tol, low=0.0, low_open=True)
@@ -102,6 +157,25 @@ def steady_state_current(V: Any, **params: Any) -> np.ndarray:
     r"""Steady-state I-V relation: the current (uA/cm^2) that holds V with every gate at :math:`x_\infty(V)`.
 
     :math:`I_{ss}(V) = g_{Na} m_\infty^3 h_\infty (V-E_{Na}) + g_K n_\infty^4 (V-E_K) + g_L (V-E_L)`.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potentials, mV.
+    **params
+        Membrane parameters (default :data:`hh_brainpy.DEFAULT_PARAMS`).
+
+    Returns
+    -------
+    ndarray like V
+        :math:`I_{ss}(V) = g_{Na} m_\infty^3 h_\infty (V-E_{Na}) + g_K n_\infty^4 (V-E_K) + g_L (V-E_L)`, uA/cm^2.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> I = hb.excitability.steady_state_current([-70.68, -60.0])
+    >>> bool(abs(I[0]) < 0.01), bool(I[1] > 0)
+    (True, True)
     """
     gNa, ENa, gK, EK, gL, EL, _, _ = membrane_values(params)
     V = jnp.asarray(V, dtype=float)
@@ -115,6 +189,31 @@ def fixed_point(Iext: float, *, V_range: tuple[float, float] = (-100.0, 0.0), **
 
     The HH steady-state I-V curve is monotone for the default parameters, so
     the root is unique; it is found by bisection to 1e-12 mV.
+
+    Parameters
+    ----------
+    Iext : float
+        Constant current, uA/cm^2.
+    V_range : (float, float)
+        Where to look for the root, mV (default -100 to 0).
+    **params
+        Membrane parameters.
+
+    Returns
+    -------
+    ndarray, shape (4,)
+        ``(V, m, h, n)``: mV, then the gates at their steady state.
+
+    Raises
+    ------
+    ValueError
+        No root of the I-V relation in ``V_range``.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> round(float(hb.excitability.fixed_point(0.0)[0]), 2)
+    -70.68
     """
     Iext = check_real("Iext", Iext)
     try:
@@ -141,7 +240,28 @@ def fixed_point(Iext: float, *, V_range: tuple[float, float] = (-100.0, 0.0), **
 
 
 def resting_state(Iext: float = 0.0, **params: Any) -> dict[str, float]:
-    """The fixed point at ``Iext`` as an ``init`` dict for :class:`hh_brainpy.HH` / :func:`hh_brainpy.simulate`."""
+    """The fixed point at ``Iext`` as an ``init`` dict for :class:`hh_brainpy.HH` / :func:`hh_brainpy.simulate`.
+
+    Parameters
+    ----------
+    Iext : float
+        Constant current, uA/cm^2 (default 0).
+    **params
+        Membrane parameters.
+
+    Returns
+    -------
+    dict
+        ``{"V": ..., "m": ..., "h": ..., "n": ...}``, mV and dimensionless.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> start = hb.excitability.resting_state()
+    >>> res = hb.simulate(10.0, Iext=0.0, init=start)
+    >>> bool(abs(float(res.V[-1, 0]) - start["V"]) < 1e-3)
+    True
+    """
     V, m, h, n = fixed_point(Iext, **params)
     return {"V": float(V), "m": float(m), "h": float(h), "n": float(n)}
 
@@ -152,6 +272,30 @@ def stability(Iext: float, **params: Any) -> tuple[np.ndarray, np.ndarray]:
     The resting state is stable while every eigenvalue has a negative real
     part; repetitive firing sets in where a complex pair crosses zero (a Hopf
     bifurcation, Rinzel & Miller 1980).
+
+    Parameters
+    ----------
+    Iext : float
+        Constant current, uA/cm^2.
+    **params
+        Membrane parameters.
+
+    Returns
+    -------
+    fixed_point : ndarray, shape (4,)
+        ``(V, m, h, n)`` at rest.
+    eigenvalues : ndarray of complex, shape (4,)
+        Of the Jacobian there, 1/ms; rest is stable when every real part is negative.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> _, ev = hb.excitability.stability(0.0)
+    >>> bool(ev.real.max() < 0)
+    True
+    >>> _, ev = hb.excitability.stability(10.0)
+    >>> bool(ev.real.max() > 0)
+    True
     """
     y = fixed_point(Iext, **params)
     p = membrane_values(params)
@@ -169,6 +313,29 @@ def reduced_vn_derivatives(V: Any, n: Any, Iext: float, *, h_plus_n: float | Non
     r"""dV/dt and dn/dt of the reduced (V, n) system: m = m_inf(V), h = ``h_plus_n`` - n (Rinzel 1985).
 
     ``h_plus_n`` defaults to :math:`h_\infty + n_\infty` at -65 mV (about 0.91).
+
+    Parameters
+    ----------
+    V, n : float or array
+        Membrane potential (mV) and potassium activation, broadcast together.
+    Iext : float
+        Constant current, uA/cm^2.
+    h_plus_n : float, optional
+        The constant h + n (default: its value at rest).
+    **params
+        Membrane parameters.
+
+    Returns
+    -------
+    dVdt, dndt : ndarrays
+        mV/ms and 1/ms.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> dV, dn = hb.excitability.reduced_vn_derivatives(-60.0, 0.35, 0.0)
+    >>> bool(dV < 0)
+    True
     """
     gNa, ENa, gK, EK, gL, EL, C, T = membrane_values(params)
     if h_plus_n is None:
@@ -186,6 +353,29 @@ def vn_nullclines(Iext: float, *, V_range: tuple[float, float] = (-85.0, 50.0), 
 
     V spans ``V_range`` (mV) and n spans [0, 1]; pass the tuple to
     :func:`hh_brainpy.plotting.plot_phase` as ``nullclines=``.
+
+    Parameters
+    ----------
+    Iext : float
+        Constant current, uA/cm^2.
+    V_range : (float, float)
+        The V axis, mV (default -85 to 50).
+    points : int
+        Grid points per axis (default 400).
+    **params
+        Membrane parameters.
+
+    Returns
+    -------
+    V, n, dVdt, dndt : ndarrays of shape (points, points)
+        The grid and the derivatives on it; contour ``dVdt`` and ``dndt`` at 0 for the nullclines.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> V, n, dV, dn = hb.excitability.vn_nullclines(0.0, points=50)
+    >>> V.shape, dV.shape
+    ((50, 50), (50, 50))
     """
     Iext = check_real("Iext", Iext)
     points = check_int("points", points, 2)

@@ -24,7 +24,21 @@ __all__ = ["NonFiniteWarning", "watch"]
 
 
 class NonFiniteWarning(RuntimeWarning):
-    """A neuron's V became NaN or infinite during a run (once per group)."""
+    """A neuron's V became NaN or infinite during a run (once per group).
+
+    Issued by :class:`hh_brainpy.HH` stepped under ``bp.DSRunner`` (or any loop of the user's) when
+    its V stops being finite, naming the neuron and the time; ``HH(..., check_finite=True)`` raises
+    :class:`hh_brainpy.NonFiniteError` instead.  A subclass of ``RuntimeWarning``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import hh_brainpy as hb
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", hb.NonFiniteWarning)  # make it an error in this block
+    ...     issubclass(hb.NonFiniteWarning, RuntimeWarning)
+    True
+    """
 
 
 def _message(V: np.ndarray, t: Any, name: str) -> str | None:

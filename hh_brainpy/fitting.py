@@ -156,6 +156,14 @@ class FitResult:
     ts, target, V_initial, V_fitted : ndarray
         Time (ms), the target trace and the traces simulated with the initial
         and the fitted parameters.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> target = hb.simulate(20.0, Iext=10.0)
+    >>> result = hb.fit(target, {"gK": 30.0}, fixed={"Iext": 10.0})
+    >>> round(result.params["gK"], 2), bool(result.losses[-1] < result.losses[0])
+    (36.0, True)
     """
 
     params: dict[str, float]

@@ -270,23 +270,18 @@ def integrate(
     Parameters
     ----------
     y0 : tuple of 4 array_like
-        Initial V (mV, finite) and m, h, n (in [0, 1]); scalars or arrays of one shape.
-        A gate given as ``None`` starts at its steady state at the initial V
-        (``x_inf(V) = alpha / (alpha + beta)``, :func:`hh_brainpy.kinetics.steady_gates`), computed
-        in the compiled loop: ``integrate((-65.0, None, None, None), 100.0)``.
+        Initial V (mV, finite) and m, h, n (in [0, 1]); scalars or arrays of one shape.  A gate
+        given as ``None`` starts at its steady state at the initial V
+        (:func:`hh_brainpy.kinetics.steady_gates`), computed in the compiled loop.
     duration : float
         Simulated time, ms (a whole number of steps).
-    dt : float
-        Step, ms.  Default 0.01.
-    method : str
-        Integration method.  Default ``'rk4'``.
+    dt, method : float, str
+        Step, ms, and integration method.  Default 0.01 and ``'rk4'``.
     Iext : array_like
         Constant external current, uA/cm^2.  Default 10.
     params : HHParams, optional
-        The parameters (default :data:`hh_brainpy.DEFAULT_PARAMS`).
-    **overrides
-        ``gNa``, ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``temperature``
-        applied on top of ``params``.
+        The parameters (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` (``gNa``,
+        ``ENa``, ``gK``, ``EK``, ``gL``, ``EL``, ``C``, ``temperature``) apply on top of it.
 
     Returns
     -------
@@ -298,15 +293,21 @@ def integrate(
     ------
     NonFiniteError
         If a state became NaN or infinite; names the first time and neuron.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> ts, V, m, h, n = hb.integrate((-65.0, None, None, None), 20.0, Iext=10.0)
+    >>> V.shape, round(float(V.max()), 1)
+    ((2001,), 41.1)
     """
     p = HHParams.from_overrides(params, **overrides)
     y0 = check_state(y0, steady_allowed=True)
     check_params({"Iext": Iext})
     y0 = _broadcast_state(y0, Iext, p)
     plan = _plan_trajectory(y0, duration, dt, method, p)
-    dt, steps = plan.dt, plan.steps
-    V, m, h, n = _integrate_in_chunks(tuple(_as_real(y) for y in y0), _as_real(Iext), p, dt, method, steps)
-    ts = np.arange(steps + 1) * dt
+    V, m, h, n = _integrate_in_chunks(tuple(_as_real(y) for y in y0), _as_real(Iext), p, plan.dt, method, plan.steps)
+    ts = np.arange(plan.steps + 1) * plan.dt
     check_finite_trace(ts, {"V": V, "m": m, "h": h, "n": n})
     return Trajectory(ts, V, m, h, n)
 

@@ -91,6 +91,15 @@ def x_over_expm1(u: ArrayLike) -> ArrayLike:
     Written directly, the rate is NaN at exactly :math:`V_0` (and its gradient
     is NaN there even through ``brainpy.math.exprel``).
 
+    Parameters
+    ----------
+    u : float or array
+        The argument, dimensionless.
+
+    Returns
+    -------
+    array like u
+
     Examples
     --------
     A subclass of :class:`hh_brainpy.HH` with a shifted sodium activation,
@@ -126,6 +135,25 @@ def x_over_em1_given_exp(u: ArrayLike, exp_u: ArrayLike) -> ArrayLike:
     :math:`1 - u/2 + u^2/12 - u^4/720 + u^6/30240 - u^8/1209600`, whose
     truncation error there is below :math:`2\times10^{-18}`.  Value and gradient
     stay finite, with the same "double where" as :func:`x_over_expm1`.
+
+    Parameters
+    ----------
+    u : float or array
+        The argument, dimensionless.
+    exp_u : float or array
+        :math:`e^u`, computed by the caller.
+
+    Returns
+    -------
+    array like u
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from hh_brainpy import kinetics as k
+    >>> u = jnp.array([0.0, 1.0])
+    >>> [round(float(x), 6) for x in k.x_over_em1_given_exp(u, jnp.exp(u))]
+    [1.0, 0.581977]
     """
     u = jnp.asarray(u)
     small = jnp.abs(u) < _SERIES_BELOW_GIVEN_EXP
@@ -145,6 +173,21 @@ def exponentials(V: ArrayLike) -> ArrayLike:
 
     :math:`[e^{-(V+40)/10},\ e^{-(V+65)/80},\ e^{-(V+65)/18}]` at V (mV); see the
     module Notes, "All six at once".
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array of shape (3,) + V.shape
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> [round(float(e), 4) for e in k.exponentials(-40.0)]
+    [1.0, 0.7316, 0.2494]
     """
     V = jnp.asarray(V)
     return jnp.exp(jnp.stack([-(V + 40.0) / 10.0, -(V + 65.0) / 80.0, -(V + 65.0) / 18.0]))
@@ -159,6 +202,24 @@ def rates(V: ArrayLike, *, key: ArrayLike = None) -> tuple[ArrayLike, ...]:
     the cost of a step.  ``key``: a traced scalar of the calling loop (the time);
     with it the exponentials are computed into a buffer of their own
     (:func:`computed_once`), the same values, faster in large CPU loops.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+    key : scalar array, optional
+        A traced scalar of the calling loop (see above).
+
+    Returns
+    -------
+    tuple of six arrays like V
+        1/ms, at 6.3 deg C.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> [round(float(r), 4) for r in k.rates(-65.0)]
+    [0.2236, 4.0, 0.07, 0.0474, 0.0582, 0.125]
     """
     V = jnp.asarray(V)
     E, F, B = computed_once(exponentials, V, key)
@@ -194,6 +255,27 @@ def computed_once(fn: Callable[[ArrayLike], ArrayLike], x: ArrayLike, key: Array
     A plain ``fn(x)`` where the trick does not pay or does not apply: no
     ``key``, a key that is not a scalar, fewer than 512 elements, or a backend
     other than the CPU (on a GPU a conditional would synchronise the device).
+
+    Parameters
+    ----------
+    fn : callable
+        An elementwise function of one array.
+    x : array
+        Its argument.
+    key : scalar array, optional
+        A traced scalar of the calling loop.
+
+    Returns
+    -------
+    array
+        ``fn(x)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from hh_brainpy import kinetics as k
+    >>> float(k.computed_once(jnp.exp, jnp.array(0.0)))
+    1.0
     """
     if key is None or jnp.ndim(key) != 0 or jnp.size(x) < _OWN_BUFFER_FROM or jax.default_backend() != "cpu":
         return fn(x)
@@ -202,34 +284,140 @@ def computed_once(fn: Callable[[ArrayLike], ArrayLike], x: ArrayLike, key: Array
 
 # -- sodium activation m ---------------------------------------------------------------
 def m_alpha(V: ArrayLike) -> ArrayLike:
-    r"""Opening rate of m, 1/ms: :math:`0.1(V+40)/(1-e^{-(V+40)/10})`, equal to 1 at V = -40 mV."""
+    r"""Opening rate of m, 1/ms: :math:`0.1(V+40)/(1-e^{-(V+40)/10})`, equal to 1 at V = -40 mV.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Rate, 1/ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.m_alpha(-65.0)), 4)
+    0.2236
+    >>> float(k.m_alpha(-40.0))  # the 0/0 point, its limit
+    1.0
+    """
     return x_over_expm1(-(V + 40.0) / 10.0)
 
 
 def m_beta(V: ArrayLike) -> ArrayLike:
-    r"""Closing rate of m, 1/ms: :math:`4 e^{-(V+65)/18}`."""
+    r"""Closing rate of m, 1/ms: :math:`4 e^{-(V+65)/18}`.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Rate, 1/ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.m_beta(-65.0)), 4)
+    4.0
+    """
     return 4.0 * jnp.exp(-(V + 65.0) / 18.0)
 
 
 # -- sodium inactivation h -------------------------------------------------------------
 def h_alpha(V: ArrayLike) -> ArrayLike:
-    r"""Opening rate of h, 1/ms: :math:`0.07 e^{-(V+65)/20}`."""
+    r"""Opening rate of h, 1/ms: :math:`0.07 e^{-(V+65)/20}`.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Rate, 1/ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.h_alpha(-65.0)), 4)
+    0.07
+    """
     return 0.07 * jnp.exp(-(V + 65.0) / 20.0)
 
 
 def h_beta(V: ArrayLike) -> ArrayLike:
-    r"""Closing rate of h, 1/ms: :math:`1/(1+e^{-(V+35)/10})`."""
+    r"""Closing rate of h, 1/ms: :math:`1/(1+e^{-(V+35)/10})`.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Rate, 1/ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.h_beta(-65.0)), 4)
+    0.0474
+    """
     return 1.0 / (1.0 + jnp.exp(-(V + 35.0) / 10.0))
 
 
 # -- potassium activation n ------------------------------------------------------------
 def n_alpha(V: ArrayLike) -> ArrayLike:
-    r"""Opening rate of n, 1/ms: :math:`0.01(V+55)/(1-e^{-(V+55)/10})`, equal to 0.1 at V = -55 mV."""
+    r"""Opening rate of n, 1/ms: :math:`0.01(V+55)/(1-e^{-(V+55)/10})`, equal to 0.1 at V = -55 mV.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Rate, 1/ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.n_alpha(-65.0)), 4)
+    0.0582
+    >>> round(float(k.n_alpha(-55.0)), 6)  # the 0/0 point, its limit
+    0.1
+    """
     return 0.1 * x_over_expm1(-(V + 55.0) / 10.0)
 
 
 def n_beta(V: ArrayLike) -> ArrayLike:
-    r"""Closing rate of n, 1/ms: :math:`0.125 e^{-(V+65)/80}`."""
+    r"""Closing rate of n, 1/ms: :math:`0.125 e^{-(V+65)/80}`.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Rate, 1/ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.n_beta(-65.0)), 4)
+    0.125
+    """
     return 0.125 * jnp.exp(-(V + 65.0) / 80.0)
 
 
@@ -241,48 +429,200 @@ T_REF = 6.3
 
 
 def temperature_factor(temperature: ArrayLike) -> ArrayLike:
-    r"""Rate multiplier :math:`\phi = 3^{(T - 6.3)/10}` at ``temperature`` T in deg C (1 at 6.3 deg C)."""
+    r"""Rate multiplier :math:`\phi = 3^{(T - 6.3)/10}` at ``temperature`` T in deg C (1 at 6.3 deg C).
+
+    Parameters
+    ----------
+    temperature : float or array
+        deg C.
+
+    Returns
+    -------
+    array
+        Dimensionless.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.temperature_factor(16.3)), 6)
+    3.0
+    """
     return Q10 ** ((jnp.asarray(temperature) - T_REF) / 10.0)
 
 
 # -- steady states and time constants ------------------------------------------------------
 def steady_state(alpha: ArrayLike, beta: ArrayLike) -> ArrayLike:
-    r"""Steady-state open fraction :math:`x_\infty = \alpha/(\alpha+\beta)`, dimensionless."""
+    r"""Steady-state open fraction :math:`x_\infty = \alpha/(\alpha+\beta)`, dimensionless.
+
+    Parameters
+    ----------
+    alpha, beta : float or array
+        Opening and closing rates, 1/ms.
+
+    Returns
+    -------
+    array
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> float(k.steady_state(1.0, 3.0))
+    0.25
+    """
     return alpha / (alpha + beta)
 
 
 def time_constant(alpha: ArrayLike, beta: ArrayLike) -> ArrayLike:
-    r"""Relaxation time constant :math:`\tau_x = 1/(\alpha+\beta)`, ms."""
+    r"""Relaxation time constant :math:`\tau_x = 1/(\alpha+\beta)`, ms.
+
+    Parameters
+    ----------
+    alpha, beta : float or array
+        Opening and closing rates, 1/ms.
+
+    Returns
+    -------
+    array
+        ms.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> float(k.time_constant(1.0, 3.0))
+    0.25
+    """
     return 1.0 / (alpha + beta)
 
 
 def m_inf(V: ArrayLike) -> ArrayLike:
-    """Steady state of m at V (mV)."""
+    """Steady state of m at V (mV).
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Steady-state value, dimensionless (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.m_inf(-65.0)), 4)
+    0.0529
+    """
     return steady_state(m_alpha(V), m_beta(V))
 
 
 def h_inf(V: ArrayLike) -> ArrayLike:
-    """Steady state of h at V (mV)."""
+    """Steady state of h at V (mV).
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Steady-state value, dimensionless (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.h_inf(-65.0)), 4)
+    0.5961
+    """
     return steady_state(h_alpha(V), h_beta(V))
 
 
 def n_inf(V: ArrayLike) -> ArrayLike:
-    """Steady state of n at V (mV)."""
+    """Steady state of n at V (mV).
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Steady-state value, dimensionless (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.n_inf(-65.0)), 4)
+    0.3177
+    """
     return steady_state(n_alpha(V), n_beta(V))
 
 
 def m_tau(V: ArrayLike) -> ArrayLike:
-    """Time constant of m at V (mV), in ms."""
+    """Time constant of m at V (mV), in ms.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Time constant, ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.m_tau(-65.0)), 4)
+    0.2368
+    """
     return time_constant(m_alpha(V), m_beta(V))
 
 
 def h_tau(V: ArrayLike) -> ArrayLike:
-    """Time constant of h at V (mV), in ms."""
+    """Time constant of h at V (mV), in ms.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Time constant, ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.h_tau(-65.0)), 4)
+    8.516
+    """
     return time_constant(h_alpha(V), h_beta(V))
 
 
 def n_tau(V: ArrayLike) -> ArrayLike:
-    """Time constant of n at V (mV), in ms."""
+    """Time constant of n at V (mV), in ms.
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    array like V
+        Time constant, ms (at 6.3 deg C).
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.n_tau(-65.0)), 4)
+    5.4586
+    """
     return time_constant(n_alpha(V), n_beta(V))
 
 
@@ -292,6 +632,21 @@ def steady_gates(V: ArrayLike) -> tuple[ArrayLike, ArrayLike, ArrayLike]:
 
     The same values as the three functions; one compilation instead of one per
     operation when V is a plain number (a start from steady gates).
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+
+    Returns
+    -------
+    tuple of three arrays like V
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> [round(float(x), 4) for x in k.steady_gates(-65.0)]
+    [0.0529, 0.5961, 0.3177]
     """
     return m_inf(V), h_inf(V), n_inf(V)
 
@@ -300,24 +655,111 @@ def gate_derivative(x: ArrayLike, alpha: ArrayLike, beta: ArrayLike, phi: ArrayL
     r"""First-order gating kinetics :math:`dx/dt = \phi\,[\alpha (1-x) - \beta x]`, in 1/ms.
 
     ``phi`` is the temperature factor (:func:`temperature_factor`), 1 at 6.3 deg C.
+
+    Parameters
+    ----------
+    x : float or array
+        The gate, in [0, 1].
+    alpha, beta : float or array
+        Opening and closing rates at 6.3 deg C, 1/ms.
+    phi : float or array
+        Temperature factor (default 1).
+
+    Returns
+    -------
+    array
+        dx/dt, 1/ms.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> float(k.gate_derivative(0.25, 1.0, 3.0))  # at its steady state
+    0.0
     """
     return phi * (alpha * (1.0 - x) - beta * x)
 
 
 # -- ionic currents, uA/cm^2 ------------------------------------------------------------------
 def I_Na(V: ArrayLike, m: ArrayLike, h: ArrayLike, gNa: ArrayLike, ENa: ArrayLike) -> ArrayLike:
-    r"""Sodium current :math:`g_{Na} m^3 h (V-E_{Na})`, uA/cm^2 (outward positive)."""
+    r"""Sodium current :math:`g_{Na} m^3 h (V-E_{Na})`, uA/cm^2 (outward positive).
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+    m, h : float or array
+        Sodium gates.
+    gNa : float or array
+        Maximal conductance, mS/cm^2.
+    ENa : float or array
+        Reversal potential, mV.
+
+    Returns
+    -------
+    array
+        uA/cm^2.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> float(k.I_Na(0.0, 0.5, 0.5, 120.0, 50.0))
+    -375.0
+    """
     return gNa * (m * m * m * h) * (V - ENa)
 
 
 def I_K(V: ArrayLike, n: ArrayLike, gK: ArrayLike, EK: ArrayLike) -> ArrayLike:
-    r"""Potassium current :math:`g_K n^4 (V-E_K)`, uA/cm^2 (outward positive)."""
+    r"""Potassium current :math:`g_K n^4 (V-E_K)`, uA/cm^2 (outward positive).
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+    n : float or array
+        Potassium gate.
+    gK : float or array
+        Maximal conductance, mS/cm^2.
+    EK : float or array
+        Reversal potential, mV.
+
+    Returns
+    -------
+    array
+        uA/cm^2.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> float(k.I_K(0.0, 0.5, 36.0, -77.0))
+    173.25
+    """
     n2 = n * n
     return gK * (n2 * n2) * (V - EK)
 
 
 def I_L(V: ArrayLike, gL: ArrayLike, EL: ArrayLike) -> ArrayLike:
-    r"""Leak current :math:`g_L (V-E_L)`, uA/cm^2 (outward positive)."""
+    r"""Leak current :math:`g_L (V-E_L)`, uA/cm^2 (outward positive).
+
+    Parameters
+    ----------
+    V : float or array
+        Membrane potential, mV.
+    gL : float or array
+        Leak conductance, mS/cm^2.
+    EL : float or array
+        Leak reversal potential, mV.
+
+    Returns
+    -------
+    array
+        uA/cm^2.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> round(float(k.I_L(-64.387, 0.03, -54.387)), 6)
+    -0.3
+    """
     return gL * (V - EL)
 
 
@@ -326,7 +768,28 @@ def dVdt(
     gNa: ArrayLike, ENa: ArrayLike, gK: ArrayLike, EK: ArrayLike,
     gL: ArrayLike, EL: ArrayLike, C: ArrayLike,
 ) -> ArrayLike:
-    r"""Current balance :math:`dV/dt = (I_{ext} - I_{Na} - I_K - I_L)/C`, in mV/ms."""
+    r"""Current balance :math:`dV/dt = (I_{ext} - I_{Na} - I_K - I_L)/C`, in mV/ms.
+
+    Parameters
+    ----------
+    V, m, h, n : float or array
+        The state: mV and the three gates.
+    Iext : float or array
+        External current, uA/cm^2.
+    gNa, ENa, gK, EK, gL, EL, C : float or array
+        The parameters, in the units of :class:`hh_brainpy.HHParams`.
+
+    Returns
+    -------
+    array
+        mV/ms.
+
+    Examples
+    --------
+    >>> from hh_brainpy import kinetics as k
+    >>> float(k.dVdt(-54.387, 0.0, 0.0, 0.0, 1.0, 120.0, 50.0, 36.0, -77.0, 0.03, -54.387, 1.0))
+    1.0
+    """
     I_ion = I_Na(V, m, h, gNa, ENa) + I_K(V, n, gK, EK) + I_L(V, gL, EL)
     return (Iext - I_ion) / C
 
@@ -351,6 +814,33 @@ def vector_field(
     current uses :math:`m_\infty(V)` and ``dm`` is 0 (Wang & Buzsaki 1996).
     ``key`` (the stage's time, traced) is passed on as ``rates(V, key=key)``;
     give it only with :func:`rates` or a function that takes it.
+
+    Parameters
+    ----------
+    Y : array, shape (4, ...)
+        ``[V, m, h, n]``: mV and the gates.
+    Iext : float or array
+        External current, uA/cm^2.
+    p : HHParams
+        The parameters.
+    rates, instantaneous_m, key : callable, bool, scalar array
+        See above (defaults :func:`rates`, False and None).
+
+    Returns
+    -------
+    array like Y
+        ``[dV, dm, dh, dn]``: mV/ms and 1/ms.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> import hh_brainpy as hb
+    >>> from hh_brainpy import kinetics as k
+    >>> V = -65.0
+    >>> Y = jnp.array([V, *k.steady_gates(V)])
+    >>> dY = k.vector_field(Y, 0.0, hb.DEFAULT_PARAMS)
+    >>> [round(float(d), 3) for d in dY]  # gates at rest; V drifts toward -70.7 mV
+    [-2.861, 0.0, 0.0, 0.0]
     """
     V, m, h, n = Y
     m_a, m_b, h_a, h_b, n_a, n_b = rates(V) if key is None else rates(V, key=key)
@@ -374,6 +864,22 @@ class RateMethods:
     ``rates(V)`` evaluates all six from three exponentials (:func:`rates`) while none is
     overridden, and calls the methods otherwise.  Both :class:`hh_brainpy.HH` and
     :class:`hh_brainpy.state.HH` take their kinetics from here.
+
+    Examples
+    --------
+    A subclass of :class:`hh_brainpy.HH` with sodium activation shifted by 5 mV overrides two methods;
+    every step then calls them:
+
+    >>> import hh_brainpy as hb
+    >>> from hh_brainpy import kinetics as k
+    >>> class Shifted(hb.HH):
+    ...     def m_alpha(self, V):
+    ...         return k.m_alpha(V + 5.0)
+    ...     def m_beta(self, V):
+    ...         return k.m_beta(V + 5.0)
+    >>> neu = Shifted(1)
+    >>> round(float(neu.m_inf(-65.0)), 4) == round(float(k.m_inf(-60.0)), 4)
+    True
     """
 
     def m_alpha(self, V: ArrayLike) -> ArrayLike:

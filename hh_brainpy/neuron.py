@@ -64,12 +64,12 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
 
     **Methods.**  Any method name BrainPy accepts (``'exp_auto'``, ``'rk4'``,
     ...) is BrainPy's method, stepped once per network step exactly as
-    ``bp.dyn.HH`` steps it: the input ``I`` (the argument of :meth:`update`,
+    ``bp.dyn.HH`` steps it: the input ``I`` (the argument of ``update``,
     the ``input`` variable and the projections' currents) is evaluated once
     at the step's start.  A named explicit method asked for a step beyond its
-    measured stability limit warns (:class:`StabilityWarning`) and is still
+    measured stability limit warns (:class:`hh_brainpy.StabilityWarning`) and is still
     run.  The default, ``'etdrk4'``, is this package's:
-    :class:`hh_brainpy.exponential_rk.ExponentialRK4`, fourth order,
+    ``hh_brainpy.exponential_rk.ExponentialRK4``, fourth order,
     in ``ceil(dt / max_substep)`` sub-steps (1 at BrainPy's dt = 0.1 ms, 100 at
     10 ms), with the projections' currents evaluated at every stage so that a
     synaptic conductance enters the exactly integrated linear part.  The count
@@ -85,14 +85,14 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
     between the step's start and end with a named method, as ``bp.dyn.HH``.
     With ``spike_times=True`` the variable ``t_last_spike`` holds the last
     crossing's time, linearly interpolated.  A V that turns NaN or infinite
-    warns once (:class:`hh_brainpy.finite_watch.NonFiniteWarning`) naming the
+    warns once (:class:`hh_brainpy.NonFiniteWarning`) naming the
     neuron and the time, or raises with ``check_finite=True``.
 
     **Initial state.**  ``bp.dyn.HH``'s: V drawn from ``Uniform(-70, -60)``
     through ``brainpy.math.random`` (the same draws in the same order, so the
     same seed builds the same network; ``reset_state`` draws again), gates at
     the steady state of the subclass's own rates.  The ``init`` keyword gives
-    the package's deterministic starts (see :mod:`hh_brainpy.initial_state`);
+    the package's deterministic starts (see ``hh_brainpy.initial_state``);
     :func:`hh_brainpy.simulate` starts at -65 mV with steady gates.
 
     Parameters
@@ -103,7 +103,7 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
         ``'etdrk4'`` (the default; ``'exp_auto'`` with ``noise``) or any
         ``bp.odeint`` method (``bp.sdeint`` with ``noise``).
     init_var : bool
-        Set up the state now (default True); else call :meth:`reset_state` later.
+        Set up the state now (default True); else call ``reset_state()`` later.
     ENa, EK, EL : float, array or initializer
         Reversal potentials, mV (defaults 50, -77, -54.387).
     gNa, gK, gL : float, array or initializer

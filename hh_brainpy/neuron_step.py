@@ -1,6 +1,6 @@
 """One step of :class:`hh_brainpy.HH`: integrate with the model's method, detect spikes, watch for NaN.
 
-A mixin of ``HH``.  With the default method (:class:`hh_brainpy.exponential_rk.ExponentialRK4`)
+A mixin of ``HH``.  With the default method (``hh_brainpy.exponential_rk.ExponentialRK4``)
 the projections' currents are evaluated at every stage and a crossing in any sub-step is a
 spike; with a named BrainPy method the step is ``bp.dyn.HH``'s: the input is taken at the step's
 start and a spike is a crossing between the step's ends.
@@ -23,7 +23,24 @@ __all__ = ["NeuronStep", "StabilityWarning"]
 
 
 class StabilityWarning(UserWarning):
-    """A named explicit method is asked for a step beyond its measured stability limit."""
+    """A named explicit method is asked for a step beyond its measured stability limit.
+
+    Issued once by :class:`hh_brainpy.HH` built with a named explicit method (``"rk4"``, ``"euler"``,
+    ...) and a step beyond :func:`hh_brainpy.max_stable_dt`: it runs as BrainPy would, and the
+    warning says which step is safe.  A subclass of ``UserWarning``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import brainpy as bp
+    >>> import hh_brainpy as hb
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     runner = bp.DSRunner(hb.HH(1, method="rk4"), dt=0.1, progress_bar=False)
+    ...     _ = runner.run(1.0)
+    >>> any(issubclass(w.category, hb.StabilityWarning) for w in caught)
+    True
+    """
 
 
 class NeuronStep:

@@ -4,17 +4,17 @@ Hodgkin & Huxley (1952) write V as the *displacement from rest*, with depolariza
 (:math:`V_{paper} = E_{rest} - E`, E the absolute membrane potential), and give the reversal
 potentials the same way.  Their constants (Table 3 of the paper, at 6.3 deg C):
 
-=================  ===========  =====================================================
-paper symbol       value        this package (rest at :math:`E_{rest}` = -65 mV)
-=================  ===========  =====================================================
-:math:`C_M`        1.0 uF/cm^2  ``C = 1.0``
-:math:`V_{Na}`     -115 mV      ``ENa = E_rest - V_Na = 50`` mV
-:math:`V_K`        +12 mV       ``EK = E_rest - V_K = -77`` mV
-:math:`V_l`        -10.613 mV   ``EL = E_rest - V_l = -54.387`` mV
-:math:`\bar g_{Na}` 120 mS/cm^2  ``gNa = 120``
-:math:`\bar g_K`   36 mS/cm^2   ``gK = 36``
-:math:`\bar g_l`   0.3 mS/cm^2  ``gL = 0.3``
-=================  ===========  =====================================================
+====================  ===========  =====================================================
+paper symbol          value        this package (rest at :math:`E_{rest}` = -65 mV)
+====================  ===========  =====================================================
+:math:`C_M`           1.0 uF/cm^2  ``C = 1.0``
+:math:`V_{Na}`        -115 mV      ``ENa = E_rest - V_Na = 50`` mV
+:math:`V_K`           +12 mV       ``EK = E_rest - V_K = -77`` mV
+:math:`V_l`           -10.613 mV   ``EL = E_rest - V_l = -54.387`` mV
+:math:`\bar g_{Na}`   120 mS/cm^2  ``gNa = 120``
+:math:`\bar g_K`      36 mS/cm^2   ``gK = 36``
+:math:`\bar g_l`      0.3 mS/cm^2  ``gL = 0.3``
+====================  ===========  =====================================================
 
 :math:`V_l` is chosen so that the membrane rests at :math:`V = 0` (-65 mV here; to 0.004 mV, the
 rounding of the printed constants).  NEURON's
@@ -47,6 +47,21 @@ PAPER_REST = -65.0
 def to_paper_voltage(V: Any, rest: float = PAPER_REST) -> Any:
     """The paper's V (mV; displacement from ``rest``, depolarization negative) of absolute potentials V.
 
+    Parameters
+    ----------
+    V : float or array
+        Absolute membrane potentials, mV.
+    rest : float
+        The absolute potential of the paper's V = 0, mV (default -65).
+
+    Returns
+    -------
+    float or array
+        ``rest - V``, mV.
+
+    Examples
+    --------
+    >>> from hh_brainpy.paper import to_paper_voltage
     >>> to_paper_voltage(-50.0)
     -15.0
     """
@@ -58,6 +73,21 @@ def to_paper_voltage(V: Any, rest: float = PAPER_REST) -> Any:
 def from_paper_voltage(v: Any, rest: float = PAPER_REST) -> Any:
     """Absolute potentials (mV) of the paper's displacements ``v`` (depolarization negative) from ``rest``.
 
+    Parameters
+    ----------
+    v : float or array
+        The paper's V, mV.
+    rest : float
+        The absolute potential of the paper's V = 0, mV (default -65).
+
+    Returns
+    -------
+    float or array
+        ``rest - v``, mV.
+
+    Examples
+    --------
+    >>> from hh_brainpy.paper import from_paper_voltage
     >>> from_paper_voltage(-115.0)  # the paper's V_Na
     50.0
     """
@@ -72,6 +102,28 @@ def paper_params(rest: float = PAPER_REST, temperature: float = 6.3, **constants
     Override any constant by its paper name, in the paper's convention, e.g.
     ``paper_params(V_K=9.0, g_l=0.13)``; ``temperature`` in deg C.
 
+    Parameters
+    ----------
+    rest : float
+        Where the paper's V = 0 is placed, mV (default -65).
+    temperature : float
+        deg C (default 6.3).
+    **constants
+        Any of ``C_M``, ``V_Na``, ``V_K``, ``V_l`` (mV, the paper's sign), ``g_Na``, ``g_K``, ``g_l``
+        (mS/cm^2).
+
+    Returns
+    -------
+    HHParams
+
+    Raises
+    ------
+    ValueError
+        An unknown constant, or a value the membrane does not allow (named).
+
+    Examples
+    --------
+    >>> from hh_brainpy.paper import paper_params
     >>> p = paper_params()
     >>> (p.ENa, p.EK, round(p.EL, 3), p.gL)
     (50.0, -77.0, -54.387, 0.3)

@@ -18,7 +18,7 @@ one to one, and they are the values of the document this package grew from.
 Note ``gL = 0.03`` mS/cm^2: NEURON's ``hh`` mechanism and the 1952 paper use
 0.3 mS/cm^2 with ``EL = -54.3`` mV.  The resting potential is about -70.7 mV
 with BrainPy's values and about -65.0 mV with NEURON's; both sets are in
-:data:`PARAMETER_SETS` with their sources.
+:data:`hh_brainpy.PARAMETER_SETS` with their sources.
 """
 
 from __future__ import annotations
@@ -37,7 +37,12 @@ __all__ = [
     "TEMPERATURE_RANGE", "check_params", "as_float_array", "COUNTING_V_TH",
 ]
 
-#: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms).
+#: Step used by :data:`hh_brainpy.integral` and :func:`hh_brainpy.simulate` (ms): the one
+#: source of truth for dt, read by every entry point that does not take one.
+#:
+#: >>> import hh_brainpy as hb
+#: >>> hb.DEFAULT_DT, hb.integral.dt
+#: (0.01, 0.01)
 DEFAULT_DT = 0.01
 #: Constant external current of the seed protocol (uA/cm^2).
 DEFAULT_IEXT = 10.0
@@ -127,6 +132,25 @@ class HHParams:
         written; every rate is scaled by :math:`3^{(T-6.3)/10}` (q10 = 3).
     V_th : float
         Spike-detection threshold, mV.  Default 20.  Not used by the equations.
+
+    Raises
+    ------
+    ValueError
+        A field outside its range (non-finite, ``C <= 0``, a negative conductance, temperature
+        outside [-5, 50] deg C), named in the message.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> p = hb.HHParams(gK=30.0)
+    >>> p.gK, p.gNa
+    (30.0, 120.0)
+    >>> p == hb.HHParams.from_overrides(gK=30.0)
+    True
+    >>> hb.HHParams(C=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: C (membrane capacitance, uF/cm^2) must be > 0, got 0.0
     """
 
     gNa: Any = 120.0  # mS/cm^2
@@ -162,12 +186,12 @@ class HHParams:
 
     @classmethod
     def from_overrides(cls, base: HHParams | str | None = None, **overrides: Any) -> HHParams:
-        """``base`` (default :data:`DEFAULT_PARAMS`; or the name of a set in :data:`PARAMETER_SETS`) with
-        ``overrides`` applied, every field validated.
+        """``base`` (default :data:`hh_brainpy.DEFAULT_PARAMS`; or the name of a set in
+        :data:`hh_brainpy.PARAMETER_SETS`) with ``overrides`` applied, every field validated.
 
         Unknown names raise ``TypeError``; non-finite values, ``C <= 0``,
         negative conductances and temperatures outside
-        :data:`TEMPERATURE_RANGE` raise ``ValueError`` naming the parameter,
+        ``TEMPERATURE_RANGE`` raise ``ValueError`` naming the parameter,
         whether they come from ``overrides`` or from ``base``.  Lists become
         arrays (one value per neuron).
         """
@@ -232,9 +256,22 @@ FIELD_NAMES = (*PARAM_NAMES, "V_th")
 
 jax.tree_util.register_dataclass(HHParams, data_fields=list(FIELD_NAMES), meta_fields=[])
 
+#: The default parameters (BrainPy's ``bp.dyn.HH`` set): gNa = 120, gK = 36, gL = 0.03 mS/cm^2;
+#: ENa = 50, EK = -77, EL = -54.387 mV; C = 1 uF/cm^2; 6.3 deg C.  An :class:`HHParams`, frozen.
+#:
+#: >>> import hh_brainpy as hb
+#: >>> hb.DEFAULT_PARAMS.gNa, hb.DEFAULT_PARAMS.EL
+#: (120.0, -54.387)
 DEFAULT_PARAMS = HHParams()
 
-#: Named parameter sets, each with its source.  ``"brainpy"`` is the default.
+#: Named parameter sets, each ``(HHParams, source)``.  ``"brainpy"`` is the default; ``"hh1952"``
+#: is Hodgkin & Huxley (1952) shifted to rest at -65 mV, as NEURON's ``hh.mod`` (gL = 0.3 mS/cm^2).
+#:
+#: >>> import hh_brainpy as hb
+#: >>> sorted(hb.PARAMETER_SETS)
+#: ['brainpy', 'hh1952']
+#: >>> hb.PARAMETER_SETS["hh1952"][0].gL
+#: 0.3
 PARAMETER_SETS: dict[str, tuple[HHParams, str]] = {
     "brainpy": (
         DEFAULT_PARAMS,
@@ -261,6 +298,27 @@ def parameter_set(name: str) -> HHParams:
     """The named parameter set ``name`` (``'brainpy'``, the default, or ``'hh1952'``; see PARAMETER_SETS).
 
     Pass it on with ``**params.membrane()``, e.g. ``simulate(100.0, **parameter_set('hh1952').membrane())``.
+
+    Parameters
+    ----------
+    name : str
+        ``"brainpy"`` (gL = 0.03 mS/cm^2, EL = -54.387 mV) or ``"hh1952"`` (gL = 0.3, EL = -54.3).
+
+    Returns
+    -------
+    HHParams
+
+    Raises
+    ------
+    ValueError
+        An unknown name; the message lists the known ones.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> p = hb.parameter_set("hh1952")
+    >>> p.gL, p.EL
+    (0.3, -54.3)
     """
     if not isinstance(name, str) or name not in PARAMETER_SETS:
         raise ValueError(f"unknown parameter set {name!r}; choose one of: {', '.join(PARAMETER_SETS)}")

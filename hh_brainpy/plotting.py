@@ -29,6 +29,13 @@ def plot_trace(result: Any, neuron: int = 0, axes: Any = None) -> Any:
     Returns
     -------
     ndarray of 2 Axes
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> axes = hb.plotting.plot_trace(hb.simulate(20.0))
+    >>> [ax.get_ylabel() for ax in axes]
+    ['V (mV)', 'gate']
     """
     import matplotlib.pyplot as plt
 
@@ -54,7 +61,28 @@ def _check_neuron(neuron: Any, count: int) -> None:
 
 
 def plot_gates(result: Any, neuron: int = 0, ax: Any = None) -> Any:
-    """m, h and n of one neuron against time (ms). Returns the Axes."""
+    """m, h and n of one neuron against time (ms). Returns the Axes.
+
+    Parameters
+    ----------
+    result : HHResult
+        A result with m, h and n recorded.
+    neuron : int
+        Which neuron (default 0).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> ax = hb.plotting.plot_gates(hb.simulate(20.0))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['m', 'h', 'n']
+    """
     import matplotlib.pyplot as plt
 
     for name in ("m", "h", "n"):
@@ -75,7 +103,31 @@ def plot_gates(result: Any, neuron: int = 0, ax: Any = None) -> Any:
 
 
 def plot_raster(ts: Any, spike: Any, ax: Any = None, **kwargs: Any) -> Any:
-    """Spike raster: a dot at (t, neuron) for each True in ``spike`` (shape (T, N)). Returns the Axes."""
+    """Spike raster: a dot at (t, neuron) for each True in ``spike`` (shape (T, N)). Returns the Axes.
+
+    Parameters
+    ----------
+    ts : array, shape (T,)
+        Sample times, ms.
+    spike : array of bool, shape (T, N)
+        Spikes.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    **kwargs
+        Passed to ``Axes.scatter``.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> res = hb.simulate(50.0, Iext=[8.0, 12.0], size=2)
+    >>> ax = hb.plotting.plot_raster(res.ts, res.spike)
+    >>> ax.get_xlabel()
+    't (ms)'
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -88,7 +140,30 @@ def plot_raster(ts: Any, spike: Any, ax: Any = None, **kwargs: Any) -> Any:
 
 
 def plot_fi(currents: Any, rates: Any, ax: Any = None, **kwargs: Any) -> Any:
-    """F-I curve: firing rate (Hz) against current (uA/cm^2). Returns the Axes."""
+    """F-I curve: firing rate (Hz) against current (uA/cm^2). Returns the Axes.
+
+    Parameters
+    ----------
+    currents : array
+        uA/cm^2.
+    rates : array
+        Hz.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    **kwargs
+        Passed to ``Axes.plot``.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> ax = hb.plotting.plot_fi([0.0, 5.0, 10.0], [0.0, 55.0, 75.0])
+    >>> ax.get_ylabel()
+    'firing rate (Hz)'
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -105,6 +180,28 @@ def plot_phase(result: Any, neuron: int = 0, ax: Any = None, *, nullclines: Any 
     ``nullclines`` is ``(V, n, dV, dn)`` on a grid, as returned by
     :func:`hh_brainpy.excitability.vn_nullclines` (m = m_inf(V),
     h = h_inf + n_inf at rest - n).  Returns the Axes.
+
+    Parameters
+    ----------
+    result : HHResult
+        A result with V and n recorded.
+    neuron : int
+        Which neuron (default 0).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    nullclines : tuple of four arrays, optional
+        See above.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> ax = hb.plotting.plot_phase(hb.simulate(30.0), nullclines=hb.excitability.vn_nullclines(10.0, points=60))
+    >>> ax.get_xlabel()
+    'V (mV)'
     """
     import matplotlib.pyplot as plt
 
@@ -129,6 +226,31 @@ def plot_clamp(result: Any, axes: Any = None, *, what: str = "conductances") -> 
     INa, IK (``"currents"``, uA/cm^2, inward negative) below, every trace of the family.
 
     ``result`` is a :class:`hh_brainpy.clamp.ClampResult`.  Returns the two Axes.
+
+    Parameters
+    ----------
+    result : ClampResult
+        A clamp family.
+    axes : pair of matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    what : str
+        ``"conductances"`` (default) or ``"currents"``.
+
+    Returns
+    -------
+    ndarray of 2 Axes
+
+    Raises
+    ------
+    ValueError
+        Any other ``what``.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> axes = hb.plotting.plot_clamp(hb.voltage_clamp([-40.0, 0.0], duration=5.0))
+    >>> len(axes)
+    2
     """
     import matplotlib.pyplot as plt
 

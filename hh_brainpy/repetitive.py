@@ -56,6 +56,24 @@ def leading_real_part(Iext: Any, *, params: HHParams | None = None, **overrides:
     """The largest real part (1/ms) of a complex eigenvalue pair of the Jacobian at rest, per current.
 
     ``Iext`` (uA/cm^2) may be a number or an array; ``-inf`` where rest has no complex pair.
+
+    Parameters
+    ----------
+    Iext : float or array
+        Constant currents, uA/cm^2.
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    ndarray like Iext
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> re = hb.repetitive.leading_real_part([0.0, 20.0], params=hb.paper.paper_params())
+    >>> bool(re[0] < 0 < re[1])
+    True
     """
     p = HHParams.from_overrides(params, **overrides)
     currents = np.asarray(Iext, dtype=float)
@@ -82,6 +100,22 @@ def hopf_currents(low: float = 0.0, high: float = 300.0, *, step: float = 1.0, t
 
     A grid of ``step`` locates each sign change of :func:`leading_real_part`; rounds of 64 points
     refine it to ``tol``.  With the paper's constants at 6.3 deg C: about ``[9.78, 154.5]``.
+
+    Parameters
+    ----------
+    low, high : float
+        The range searched, uA/cm^2 (default 0 to 300).
+    step : float
+        Grid spacing of the first pass, uA/cm^2 (default 1).
+    tol : float
+        Final precision, uA/cm^2 (default 1e-6).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    ndarray
+        The Hopf currents, increasing, uA/cm^2.
 
     Examples
     --------
@@ -136,6 +170,22 @@ class CycleFold(NamedTuple):
 
     ``current``: the lowest current found to sustain firing (uA/cm^2); ``below``: the highest found not
     to (``current - below <= tol``); ``rate``: the mean firing rate there over the last ``window`` ms, Hz.
+
+    Attributes
+    ----------
+    current : float
+        uA/cm^2.
+    below : float
+        uA/cm^2.
+    rate : float
+        Hz.
+
+    Examples
+    --------
+    >>> from hh_brainpy.repetitive import CycleFold
+    >>> fold = CycleFold(6.26, 6.25, 50.4)
+    >>> round(fold.current - fold.below, 2)
+    0.01
     """
 
     current: float
@@ -154,6 +204,28 @@ def cycle_fold(*, start: float | None = None, tol: float = 0.01, batch: int = 8,
     ``window`` ms.  Near the fold an orbit that no longer exists is left slowly; ``settle`` bounds how
     slowly (the error this leaves is measured in the tests against longer runs).
 
+    Parameters
+    ----------
+    start : float, optional
+        A current where only firing is stable, uA/cm^2.
+    tol, batch : float, int
+        Final precision, uA/cm^2, and candidate currents per round, >= 3 (default 0.01 and 8).
+    settle, window : float
+        ms (default 1000 and 200).
+    dt, method : float, str
+        Integration step, ms, and one of :data:`hh_brainpy.METHODS` (default 0.01 and ``"rk4"``).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    CycleFold
+
+    Raises
+    ------
+    ValueError
+        Bad arguments (named), or no firing at ``start``.
+
     Examples
     --------
     >>> import hh_brainpy as hb
@@ -162,17 +234,10 @@ def cycle_fold(*, start: float | None = None, tol: float = 0.01, batch: int = 8,
     True
     """
     p = HHParams.from_overrides(params, **overrides)
-    tol = check_real("tol", tol, low=0.0, low_open=True)
-    batch = check_int("batch", batch, 3)
+    tol, batch = check_real("tol", tol, low=0.0, low_open=True), check_int("batch", batch, 3)
     window = check_real("window", window, low=0.0, low_open=True)
-    settle = check_real("settle", settle, low=window, low_open=True)
-    plan = plan_run(settle, dt, method, stiffness=p.membrane())
-    if start is None:
-        hopf = hopf_currents(0.0, 200.0, step=1.0, tol=1e-3, params=p)
-        if hopf.size == 0:
-            raise ValueError("rest never loses stability between 0 and 200 uA/cm^2: no repetitive firing to start from")
-        start = float(hopf[0]) + 1.0
-    start = check_real("start", start, low=0.0, low_open=True)
+    plan = plan_run(check_real("settle", settle, low=window, low_open=True), dt, method, stiffness=p.membrane())
+    start = check_real("start", _above_hopf(p) if start is None else start, low=0.0, low_open=True)
     count_from = plan.steps - int(round(window / plan.dt))
     dtype = jax.dtypes.canonicalize_dtype(float)
 
@@ -183,12 +248,24 @@ def cycle_fold(*, start: float | None = None, tol: float = 0.01, batch: int = 8,
         rate = 1000.0 * (count - 1) / np.where(count >= 2, np.asarray(span, dtype=float), np.inf)
         return np.asarray(Y), count >= 2, rate
 
-    rest = fixed_point(start, **p.membrane())
-    kicked = (rest + np.array([20.0, 0.0, 0.0, 0.0]))[:, None]
-    Y, fires, rate = run(kicked, np.array([start]))
+    kicked = fixed_point(start, **p.membrane()) + np.array([20.0, 0.0, 0.0, 0.0])
+    Y, fires, rate = run(kicked[:, None], np.array([start]))
     if not fires[0]:
         raise ValueError(f"no sustained firing at start = {start:g} uA/cm^2; give a higher start")
-    low, high, orbit, high_rate = 0.0, start, Y[:, 0], float(rate[0])
+    return _continue_down(run, Y[:, 0], start, float(rate[0]), tol, batch)
+
+
+def _above_hopf(p: HHParams) -> float:
+    """1 uA/cm^2 above the lower Hopf current, where only firing is stable."""
+    hopf = hopf_currents(0.0, 200.0, step=1.0, tol=1e-3, params=p)
+    if hopf.size == 0:
+        raise ValueError("rest never loses stability between 0 and 200 uA/cm^2: no repetitive firing to start from")
+    return float(hopf[0]) + 1.0
+
+
+def _continue_down(run: Any, orbit: np.ndarray, high: float, high_rate: float, tol: float, batch: int) -> CycleFold:
+    """Narrow [0, high] to the lowest firing current, each round from the orbit of the lowest one known to fire."""
+    low = 0.0
     while high - low > tol:
         grid = np.linspace(low, high, batch + 1)[:-1]
         Y, fires, rate = run(np.repeat(orbit[:, None], batch, axis=1), grid)
@@ -207,6 +284,35 @@ def spike_onset_current(*, high: float = 20.0, tol: float = 0.01, batch: int = 1
     """The smallest current step (uA/cm^2) from rest that gives at least one spike (0 mV crossing).
 
     Each round runs ``batch`` currents in [0, ``high``] as one population for ``window`` ms.
+
+    Parameters
+    ----------
+    high : float
+        The largest current tried, uA/cm^2 (default 20).
+    tol : float
+        Final precision, uA/cm^2 (default 0.01).
+    batch : int
+        Currents per round (>= 3; default 16).
+    window : float
+        Time each current runs, ms (default 100).
+    dt, method, params, **overrides
+        As for :func:`cycle_fold`.
+
+    Returns
+    -------
+    float
+        uA/cm^2.
+
+    Raises
+    ------
+    ValueError
+        No spike up to ``high``.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> round(hb.repetitive.spike_onset_current(tol=0.05, params=hb.paper.paper_params()), 1)
+    2.2
     """
     p = HHParams.from_overrides(params, **overrides)
     high = check_real("high", high, low=0.0, low_open=True)

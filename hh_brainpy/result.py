@@ -56,6 +56,15 @@ class HHResult:
         ``temperature``, ``V_th``).
     record_every : int
         Steps between samples (1: every step).
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> res = hb.simulate(20.0, Iext=10.0)
+    >>> res.V.shape, float(res.ts[-1]), res.dt
+    ((2001, 1), 20.0, 0.01)
+    >>> [round(float(t), 2) for t in res.spike_times()[0]]
+    [2.16, 16.54]
     """
 
     ts: np.ndarray
@@ -148,7 +157,7 @@ class HHResult:
         ``overwrite=True``, and the check is atomic: of two processes saving to
         the same new path, one succeeds and the other gets ``FileExistsError``.
         The files are written in full under temporary names and then published
-        together (:mod:`hh_brainpy.result_io`), so no half-written file and no
+        together (``hh_brainpy.result_io``), so no half-written file and no
         CSV without its sidecar is ever left, even if the process is killed.
         """
         path = Path(path)
@@ -183,7 +192,7 @@ class HHResult:
 
         What is read is checked against the file's own metadata (sample and neuron counts, dt, the
         shapes of the traces, the type of every field); a damaged, truncated or foreign file raises
-        :class:`hh_brainpy.result_io.DamagedFileError` (a ``ValueError``) naming the file and the fault.
+        :class:`hh_brainpy.DamagedFileError` (a ``ValueError``) naming the file and the fault.
         """
         path = Path(path)
         if not path.is_file():

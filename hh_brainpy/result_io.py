@@ -37,7 +37,24 @@ _TMP_PREFIX = ".hhb-"
 
 
 class DamagedFileError(ValueError):
-    """A result file that cannot be read back as written: truncated, corrupted or inconsistent."""
+    """A result file that cannot be read back as written: truncated, corrupted or inconsistent.
+
+    Raised by :meth:`hh_brainpy.HHResult.load` when a file does not hold what its metadata says
+    (a cut CSV, a corrupted ``.npz``, a sidecar that contradicts the data), naming the file and the
+    fault.  A subclass of ``ValueError``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import hh_brainpy as hb
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "run.npz").write_bytes(b"not a zip file")
+    >>> try:
+    ...     hb.HHResult.load(folder / "run.npz")
+    ... except hb.DamagedFileError as error:
+    ...     print(type(error).__name__)
+    DamagedFileError
+    """
 
 
 def check_name_length(path: Path) -> None:

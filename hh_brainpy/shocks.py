@@ -60,6 +60,23 @@ def is_action_potential(V_after_shock: Any, peak: Any) -> np.ndarray:
     """Whether a response that starts at ``V_after_shock`` (mV) and peaks at ``peak`` is regenerative.
 
     True where ``peak >= max(V_after_shock + RISE, V_AP)``.
+
+    Parameters
+    ----------
+    V_after_shock : float or array
+        The potential the shock left, mV.
+    peak : float or array
+        The highest V that followed, mV.
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> from hh_brainpy.shocks import is_action_potential
+    >>> is_action_potential([-58.0, -58.0], [-40.0, 30.0])
+    array([False,  True])
     """
     V0, peak = np.asarray(V_after_shock), np.asarray(peak)
     return peak >= np.maximum(V0 + RISE, V_AP)
@@ -136,10 +153,28 @@ def shock_response(depolarization: Any, duration: float = 20.0, *, dt: float = D
 
     One trace per depolarization (negative values hyperpolarize), ``Iext = 0``, gates at rest.
 
+    Parameters
+    ----------
+    depolarization : float or sequence of float
+        The shocks, mV (within +-200; negative values hyperpolarize).
+    duration : float
+        Time followed after the shock, ms (default 20).
+    dt : float
+        Integration step, ms (default 0.01).
+    method : str
+        One of :data:`hh_brainpy.METHODS` (default ``"rk4"``).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
     Returns
     -------
     Trajectory
         ``(ts, V, m, h, n)``, states of shape (T, N); see :func:`hh_brainpy.integrate`.
+
+    Raises
+    ------
+    ValueError
+        A shock that is not finite or beyond +-200 mV; a bad step or duration.
 
     Examples
     --------
@@ -165,6 +200,28 @@ def shock_threshold(*, tol: float = 1e-3, high: float = 50.0, batch: int = 16, w
 
     The paper's computation puts it between 6 and 7 mV at 6.3 deg C.  The response is followed for
     ``window`` ms (default 50; near threshold the action potential starts late).
+
+    Parameters
+    ----------
+    tol : float
+        Width of the final bracket, mV (default 0.001).
+    high : float
+        The largest shock tried, mV (default 50).
+    batch : int
+        Candidate shocks run together per bisection round (>= 3; default 16).
+    window : float
+        Time the response is followed, ms (default 50).
+    dt : float
+        Integration step, ms (default 0.01).
+    method : str
+        One of :data:`hh_brainpy.METHODS` (default ``"rk4"``).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    float
+        The threshold depolarization, mV.
 
     Raises
     ------
@@ -200,6 +257,23 @@ class RefractoryCurve(NamedTuple):
 
     ``threshold`` is ``inf`` where no test shock up to ``high`` gives an action potential
     (absolute refractoriness); ``resting_threshold`` is the threshold without conditioning.
+
+    Attributes
+    ----------
+    interval : ndarray
+        Test intervals, ms.
+    threshold : ndarray
+        Test thresholds, mV (``inf`` where none fires).
+    resting_threshold : float
+        Threshold from rest, mV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hh_brainpy.shocks import RefractoryCurve
+    >>> curve = RefractoryCurve(np.array([5.0, 10.0]), np.array([np.inf, 13.0]), 6.5)
+    >>> curve.absolute_refractory_period, curve.relative.tolist()
+    (5.0, [inf, 2.0])
     """
 
     interval: np.ndarray
@@ -227,26 +301,47 @@ def refractory_thresholds(intervals: Any, *, conditioning: float = 15.0, tol: fl
     at each interval (a whole number of ``dt``, > 0) the test shock adds to V whatever the membrane is
     doing then, and the response is followed for ``window`` ms.  All intervals and candidate
     amplitudes run as one batch per bisection round.
+
+    Parameters
+    ----------
+    intervals : float or sequence of float
+        Times from the conditioning shock to the test shock, ms (> 0, after the conditioning action
+        potential's peak, each a whole number of ``dt``).
+    conditioning : float
+        The conditioning shock, mV (default 15; must fire).
+    tol : float
+        Width of the final bracket, mV (default 0.05).
+    high : float
+        The largest test shock, mV (default 100); none up to it counts as absolutely refractory.
+    batch, window, dt, method, params, **overrides
+        As for :func:`shock_threshold`.
+
+    Returns
+    -------
+    RefractoryCurve
+        ``interval`` (ms), ``threshold`` (mV, ``inf`` where refractory) and ``resting_threshold`` (mV).
+
+    Raises
+    ------
+    ValueError
+        Intervals that are not positive, or that fall before the conditioning peak; a conditioning
+        shock that does not fire.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> curve = hb.refractory_thresholds([4.0, 12.0], tol=0.5, params=hb.paper.paper_params())
+    >>> bool(curve.threshold[0] == float("inf")), bool(curve.relative[1] > 1)
+    (True, True)
     """
     s = _setup(params, overrides, window, dt, method)
     intervals = np.atleast_1d(as_float_array(intervals, "intervals"))
     if intervals.ndim != 1 or intervals.size == 0 or not np.all(np.isfinite(intervals)) or np.any(intervals <= 0):
         raise ValueError(f"intervals must be a 1-D sequence of positive times (ms), got {intervals!r}")
-    index = np.array([check_duration(float(t), s.dt) for t in intervals])
     conditioning = check_real("conditioning", conditioning, low=0.0, low_open=True, high=MAX_SHOCK)
     high = check_real("high", high, low=0.0, low_open=True, high=MAX_SHOCK)
-    tol = check_real("tol", tol, low=0.0, low_open=True)
-    batch = check_int("batch", batch, 3)
-    rest = _rest(s.p)
-    if not _regenerative((rest + np.array([conditioning, 0, 0, 0]))[:, None], s)[0]:
-        raise ValueError(f"the conditioning shock of {conditioning:g} mV gives no action potential; raise it")
-    run = integrate(tuple(rest + np.array([conditioning, 0, 0, 0])), float(index.max()) * s.dt, dt=s.dt,
-                    method=s.method, Iext=0.0, params=s.p)
-    peak_time = run.ts[int(np.argmax(run.V))]
-    if np.any(index * s.dt <= peak_time):
-        raise ValueError(f"intervals must come after the conditioning action potential's peak "
-                         f"({peak_time:g} ms here), got {intervals.min():g} ms")
-    states = np.stack([run.V[index], run.m[index], run.h[index], run.n[index]])  # (4, K)
+    tol, batch = check_real("tol", tol, low=0.0, low_open=True), check_int("batch", batch, 3)
+    states = _conditioned_states(intervals, conditioning, s)  # (4, K)
 
     def fires(A: np.ndarray) -> np.ndarray:
         Y0 = np.repeat(states[:, :, None], A.shape[1], axis=2)
@@ -259,12 +354,52 @@ def refractory_thresholds(intervals: Any, *, conditioning: float = 15.0, tol: fl
     return RefractoryCurve(intervals, threshold, resting)
 
 
+def _conditioned_states(intervals: np.ndarray, conditioning: float, s: _Setup) -> np.ndarray:
+    """The membrane ``intervals`` ms after a conditioning shock that fires, shape (4, K)."""
+    index = np.array([check_duration(float(t), s.dt) for t in intervals])
+    shocked = _rest(s.p) + np.array([conditioning, 0, 0, 0])
+    if not _regenerative(shocked[:, None], s)[0]:
+        raise ValueError(f"the conditioning shock of {conditioning:g} mV gives no action potential; raise it")
+    run = integrate(tuple(shocked), float(index.max()) * s.dt, dt=s.dt, method=s.method, Iext=0.0, params=s.p)
+    peak_time = run.ts[int(np.argmax(run.V))]
+    if np.any(index * s.dt <= peak_time):
+        raise ValueError(f"intervals must come after the conditioning action potential's peak "
+                         f"({peak_time:g} ms here), got {intervals.min():g} ms")
+    return np.stack([run.V[index], run.m[index], run.h[index], run.n[index]])
+
+
 def anode_break_response(hyperpolarization: Any, duration: float = 30.0, *, dt: float = DEFAULT_DT,
                          method: str = "rk4", params: HHParams | None = None, **overrides: Any) -> Trajectory:
     """The membrane released at t = 0 from a long hyperpolarization of ``hyperpolarization`` mV (Fig. 22).
 
     V starts at rest - H with every gate at its steady state there (the hyperpolarization held long
     enough for the gates to settle); ``Iext = 0`` after release.  One trace per value of H (mV, >= 0).
+
+    Parameters
+    ----------
+    hyperpolarization : float or sequence of float
+        How far below rest V was held, mV (0 to 200).
+    duration : float
+        Time followed after the release, ms (default 30).
+    dt, method, params, **overrides
+        As for :func:`shock_response`.
+
+    Returns
+    -------
+    Trajectory
+        ``(ts, V, m, h, n)``, states of shape (T, N); see :func:`hh_brainpy.integrate`.
+
+    Raises
+    ------
+    ValueError
+        A hyperpolarization outside [0, 200] mV; a bad step or duration.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> r = hb.anode_break_response([1.0, 30.0], params=hb.paper.paper_params())
+    >>> [bool(v > 0) for v in r.V.max(axis=0)]
+    [False, True]
     """
     p = HHParams.from_overrides(params, **overrides)
     H = np.atleast_1d(as_float_array(hyperpolarization, "hyperpolarization"))
@@ -281,10 +416,30 @@ def anode_break_threshold(*, tol: float = 0.01, high: float = 60.0, batch: int =
                           **overrides: Any) -> float:
     """The smallest long-held hyperpolarization (mV) whose release gives an action potential.
 
+    Parameters
+    ----------
+    tol : float
+        Width of the final bracket, mV (default 0.01).
+    high : float
+        The largest hyperpolarization tried, mV (default 60).
+    batch, window, dt, method, params, **overrides
+        As for :func:`shock_threshold`.
+
+    Returns
+    -------
+    float
+        The threshold hyperpolarization, mV.
+
     Raises
     ------
     ValueError
         If release from ``high`` mV gives none.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> round(hb.anode_break_threshold(tol=0.05, params=hb.paper.paper_params()), 1)
+    3.0
     """
     tol = check_real("tol", tol, low=0.0, low_open=True)
     high = check_real("high", high, low=0.0, low_open=True, high=MAX_SHOCK)

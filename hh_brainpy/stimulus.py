@@ -41,6 +41,15 @@ class Stimulus:
         Last time (ms) the protocol defines; ``None`` for all times.
     data : dict of arrays
         The protocol's numbers (amplitudes, times, samples), passed to ``fn``.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> pulse = hb.stimulus.step(10.0, start=5.0, stop=15.0)
+    >>> [float(pulse(t)) for t in (0.0, 5.0, 14.99, 15.0)]
+    [0.0, 10.0, 10.0, 0.0]
+    >>> pulse.t_end is None
+    True
     """
 
     fn: Callable[..., Any]
@@ -99,7 +108,28 @@ def _sampled(t: Any, values: Any, t0: Any, dt: Any) -> Any:
 
 
 def constant(amplitude: Any) -> Stimulus:
-    """A constant current ``amplitude`` (uA/cm^2; scalar or one per neuron)."""
+    """A constant current ``amplitude`` (uA/cm^2; scalar or one per neuron).
+
+    Parameters
+    ----------
+    amplitude : float or array of shape (N,)
+        The current, uA/cm^2, finite.
+
+    Returns
+    -------
+    Stimulus
+
+    Raises
+    ------
+    ValueError
+        A non-finite amplitude.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> float(hb.stimulus.constant(10.0)(42.0))
+    10.0
+    """
     return Stimulus(_constant, f"constant {amplitude} uA/cm^2", data={"amplitude": _value("Iext", amplitude)})
 
 
@@ -111,7 +141,33 @@ def _interval(start: Any, stop: Any, kind: str) -> tuple[float, float]:
 
 
 def step(amplitude: Any, start: float, stop: float, baseline: Any = 0.0) -> Stimulus:
-    """``amplitude`` for ``start <= t < stop`` (ms), ``baseline`` otherwise (uA/cm^2)."""
+    """``amplitude`` for ``start <= t < stop`` (ms), ``baseline`` otherwise (uA/cm^2).
+
+    Parameters
+    ----------
+    amplitude : float or array of shape (N,)
+        The current during the step, uA/cm^2.
+    start, stop : float
+        When the step begins and ends, ms (``start < stop``).
+    baseline : float or array of shape (N,)
+        The current outside it, uA/cm^2 (default 0).
+
+    Returns
+    -------
+    Stimulus
+
+    Raises
+    ------
+    ValueError
+        Non-finite values, or ``stop <= start``.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> res = hb.simulate(30.0, Iext=hb.stimulus.step(10.0, 10.0, 20.0))
+    >>> [round(float(t), 1) for t in res.spike_times()[0]]
+    [12.3]
+    """
     start, stop = _interval(start, stop, "step")
     return Stimulus(
         _step, f"step {amplitude} uA/cm^2 from {start} to {stop} ms (baseline {baseline})",
@@ -121,7 +177,31 @@ def step(amplitude: Any, start: float, stop: float, baseline: Any = 0.0) -> Stim
 
 
 def ramp(start_value: Any, end_value: Any, start: float, stop: float) -> Stimulus:
-    """Linear ramp from ``start_value`` at ``start`` to ``end_value`` at ``stop`` (ms), held outside."""
+    """Linear ramp from ``start_value`` at ``start`` to ``end_value`` at ``stop`` (ms), held outside.
+
+    Parameters
+    ----------
+    start_value, end_value : float or array of shape (N,)
+        The current at ``start`` and at ``stop``, uA/cm^2.
+    start, stop : float
+        The ramp's ends, ms (``start < stop``).
+
+    Returns
+    -------
+    Stimulus
+
+    Raises
+    ------
+    ValueError
+        Non-finite values, or ``stop <= start``.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> r = hb.stimulus.ramp(0.0, 20.0, start=0.0, stop=100.0)
+    >>> [float(r(t)) for t in (-1.0, 50.0, 200.0)]
+    [0.0, 10.0, 20.0]
+    """
     start, stop = _interval(start, stop, "ramp")
     return Stimulus(
         _ramp, f"ramp {start_value} -> {end_value} uA/cm^2 over {start}-{stop} ms",
@@ -131,7 +211,35 @@ def ramp(start_value: Any, end_value: Any, start: float, stop: float) -> Stimulu
 
 
 def from_array(values: Any, dt: float, t0: float = 0.0) -> Stimulus:
-    """Sampled current: ``values[i]`` (shape ``(T,)`` or ``(T, N)``) holds on ``[t0 + i dt, t0 + (i+1) dt)``."""
+    """Sampled current: ``values[i]`` (shape ``(T,)`` or ``(T, N)``) holds on ``[t0 + i dt, t0 + (i+1) dt)``.
+
+    Parameters
+    ----------
+    values : array of shape (T,) or (T, N)
+        The samples, uA/cm^2, finite.
+    dt : float
+        Their spacing, ms (> 0); need not equal the integration step.
+    t0 : float
+        Time of the first sample, ms (default 0).
+
+    Returns
+    -------
+    Stimulus
+        Defined up to ``t_end = t0 + T dt``; a run must not outlast it.
+
+    Raises
+    ------
+    ValueError
+        Non-finite samples, a bad shape or a non-positive ``dt``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import hh_brainpy as hb
+    >>> s = hb.stimulus.from_array(np.array([0.0, 5.0, 10.0]), dt=1.0)
+    >>> [float(s(t)) for t in (0.5, 1.5, 2.5)], s.t_end
+    ([0.0, 5.0, 10.0], 3.0)
+    """
     dt = check_dt(dt)
     t0 = _time("t0", t0)
     arr = np.asarray(values, dtype=float) if not isinstance(values, (str, bytes)) else np.asarray([])
@@ -144,7 +252,28 @@ def from_array(values: Any, dt: float, t0: float = 0.0) -> Stimulus:
 
 
 def as_stimulus(Iext: Any) -> Stimulus:
-    """Turn a number, per-neuron array or :class:`Stimulus` into a :class:`Stimulus`."""
+    """Turn a number, per-neuron array or :class:`Stimulus` into a :class:`Stimulus`.
+
+    Parameters
+    ----------
+    Iext : float, array of shape (N,), or Stimulus
+        A constant current (uA/cm^2), one per neuron, or a protocol (returned as it is).
+
+    Returns
+    -------
+    Stimulus
+
+    Raises
+    ------
+    ValueError
+        A non-finite current.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> hb.stimulus.as_stimulus(5.0).description
+    'constant 5.0 uA/cm^2'
+    """
     if isinstance(Iext, Stimulus):
         return Iext
     if callable(Iext):

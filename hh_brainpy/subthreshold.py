@@ -10,7 +10,7 @@ one right-hand side).  Hence
   :math:`\tau` (ms);
 - the **impedance** :math:`Z(f) = e_V^T\,(i\omega I - J)^{-1} e_V / C` with
   :math:`\omega = 2\pi f/1000` rad/ms, in kOhm cm^2 (mV per uA/cm^2).  At 6.3 deg C the HH membrane
-  resonates: |Z| peaks near 60-70 Hz (Mauro, Conti, Dodge & Schor 1970; Koch 1984).
+  resonates: :math:`|Z|` peaks near 60-70 Hz (Mauro, Conti, Dodge & Schor 1970; Koch 1984).
 
 Frequencies are in Hz, times in ms.
 
@@ -39,7 +39,30 @@ __all__ = ["jacobian_at_rest", "impedance", "resonance", "DampedOscillation", "d
 
 def jacobian_at_rest(Iext: float = 0.0, *, params: HHParams | None = None,
                      **overrides: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed point ``(V, m, h, n)`` at constant ``Iext`` (uA/cm^2) and the 4 x 4 Jacobian (1/ms) there."""
+    """The fixed point ``(V, m, h, n)`` at constant ``Iext`` (uA/cm^2) and the 4 x 4 Jacobian (1/ms) there.
+
+    Parameters
+    ----------
+    Iext : float
+        Constant current, uA/cm^2 (default 0).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    fixed_point : ndarray, shape (4,)
+        ``(V, m, h, n)``, mV and dimensionless.
+    jacobian : ndarray, shape (4, 4)
+        Rows and columns in the order V, m, h, n; 1/ms (the V row's gate columns in mV/ms).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import hh_brainpy as hb
+    >>> y, J = hb.subthreshold.jacobian_at_rest()
+    >>> J.shape, bool(np.linalg.eigvals(J).real.max() < 0)
+    ((4, 4), True)
+    """
     p = HHParams.from_overrides(params, **overrides)
     Iext = check_real("Iext", Iext)
     y = fixed_point(Iext, **p.membrane())
@@ -59,6 +82,25 @@ def impedance(frequencies: Any, Iext: float = 0.0, *, params: HHParams | None = 
     Linearized about the fixed point at ``Iext`` (see the module notes); ``abs(Z)`` is the amplitude
     of V (mV) per uA/cm^2 of sinusoidal current, ``np.angle(Z)`` its phase.  ``Z(0)`` is the input
     resistance of unit area.
+
+    Parameters
+    ----------
+    frequencies : float or array
+        Hz, >= 0.
+    Iext : float
+        The holding current, uA/cm^2 (default 0).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    ndarray of complex like frequencies
+        kOhm cm^2.
+
+    Raises
+    ------
+    ValueError
+        Negative or non-finite frequencies.
 
     Examples
     --------
@@ -82,7 +124,33 @@ def impedance(frequencies: Any, Iext: float = 0.0, *, params: HHParams | None = 
 
 def resonance(Iext: float = 0.0, *, f_max: float = 1000.0, params: HHParams | None = None,
               **overrides: Any) -> tuple[float, float]:
-    """The frequency (Hz) where |Z| peaks, to 0.01 Hz, and |Z| there (kOhm cm^2); ``(0, |Z(0)|)`` if none."""
+    """The frequency (Hz) where :math:`|Z|` peaks, to 0.01 Hz, and :math:`|Z|` there (kOhm cm^2).
+
+    ``(0, |Z(0)|)`` if :math:`|Z|` falls from 0 Hz on (no resonance).
+
+    Parameters
+    ----------
+    Iext : float
+        The holding current, uA/cm^2 (default 0).
+    f_max : float
+        The highest frequency searched, Hz (default 1000).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    frequency : float
+        Hz.
+    magnitude : float
+        kOhm cm^2.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> f, Z = hb.subthreshold.resonance(params=hb.paper.paper_params())
+    >>> round(f, 1)
+    66.7
+    """
     f_max = check_real("f_max", f_max, low=0.0, low_open=True)
     p = HHParams.from_overrides(params, **overrides)
     lo, hi = 0.0, f_max
@@ -96,7 +164,24 @@ def resonance(Iext: float = 0.0, *, f_max: float = 1000.0, params: HHParams | No
 
 
 class DampedOscillation(NamedTuple):
-    """The least damped oscillation of the linearized membrane: ringing frequency (Hz), decay time (ms)."""
+    """The least damped oscillation of the linearized membrane: ringing frequency (Hz), decay time (ms).
+
+    Attributes
+    ----------
+    frequency : float
+        Hz.
+    decay_time : float
+        ms: the envelope falls by e in this time.
+    eigenvalues : ndarray
+        The Jacobian's eigenvalues, 1/ms.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> ring = hb.subthreshold.damped_oscillation(params=hb.paper.paper_params())
+    >>> round(float(ring.frequency)), round(float(ring.decay_time), 1)
+    (61, 4.9)
+    """
 
     frequency: float
     decay_time: float
@@ -108,6 +193,28 @@ def damped_oscillation(Iext: float = 0.0, *, params: HHParams | None = None, **o
 
     From the complex eigenvalue pair :math:`-1/\tau \pm i 2\pi f` of the Jacobian with the largest
     real part.  Raises ``ValueError`` if rest at ``Iext`` has no complex pair (no ringing).
+
+    Parameters
+    ----------
+    Iext : float
+        The holding current, uA/cm^2 (default 0).
+    params : HHParams, optional
+        The membrane (default :data:`hh_brainpy.DEFAULT_PARAMS`); ``**overrides`` change single fields.
+
+    Returns
+    -------
+    DampedOscillation
+
+    Raises
+    ------
+    ValueError
+        Rest has no complex eigenvalue pair.
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> bool(hb.subthreshold.damped_oscillation(params=hb.paper.paper_params()).frequency > 0)
+    True
     """
     _, J = jacobian_at_rest(Iext, params=params, **overrides)
     lam = np.linalg.eigvals(J)

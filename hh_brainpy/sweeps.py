@@ -81,6 +81,13 @@ class SweepResult:
     ts, V : ndarray or None
         With ``record_every``: sample times (ms) and V (mV) of shape
         ``(len(ts),) + grid shape`` (time first, as :class:`hh_brainpy.HHResult`).
+
+    Examples
+    --------
+    >>> import hh_brainpy as hb
+    >>> out = hb.sweep({"Iext": [0.0, 10.0]}, 100.0, transient=20.0)
+    >>> out.axes["Iext"].tolist(), out.spike_count.tolist()
+    ([0.0, 10.0], [0, 5])
     """
 
     axes: dict[str, np.ndarray]
@@ -126,7 +133,7 @@ def sweep(
         Initial V (mV) of every neuron, gates at their steady state.  Default -65.
     V_th : float
         Spike-counting threshold, mV (``threshold``, its former name, is still
-        accepted).  Default 0: see :data:`hh_brainpy.params.COUNTING_V_TH`.
+        accepted).  Default 0: see ``hh_brainpy.params.COUNTING_V_TH``.
     transient : float
         Spikes before this time (ms) are not counted.  Default 0.
     record_every : int, optional

@@ -52,7 +52,19 @@ __all__ = ["TraubMilesHH", "TraubMilesKinetics", "COBAHH", "event_backend", "por
 
 
 class TraubMilesKinetics:
-    """The six Traub & Miles (1991) rates, 1/ms, shifted by ``self.VT`` (mV): a mixin for HH classes."""
+    """The six Traub & Miles (1991) rates, 1/ms, shifted by ``self.VT`` (mV): a mixin for HH classes.
+
+    Examples
+    --------
+    Mixed into any class with HH's rate methods (as :class:`TraubMilesHH` is):
+
+    >>> import hh_brainpy as hb
+    >>> from hh_brainpy.models.cobahh import TraubMilesKinetics
+    >>> class Traub(TraubMilesKinetics, hb.HH):
+    ...     VT = -63.0
+    >>> round(float(Traub(1).m_inf(-50.0)), 4)
+    0.1442
+    """
 
     VT: float = -63.0
 
@@ -105,6 +117,11 @@ _E_MINUS_5 = math.exp(-5.0)
 class TraubMilesHH(TraubMilesKinetics, HH):
     r"""HH neuron with Traub & Miles (1991) kinetics, as used in COBAHH.
 
+    Parameters
+    ----------
+    VT : float
+        Threshold shift of the kinetics, mV.  Default -63.
+
     Notes
     -----
     With :math:`v = V - V_T` (mV), rates in 1/ms:
@@ -121,10 +138,15 @@ class TraubMilesHH(TraubMilesKinetics, HH):
     The three 0/0 points use :func:`hh_brainpy.kinetics.x_over_expm1`.  Every
     other argument is as for :class:`hh_brainpy.HH`.
 
-    Parameters
-    ----------
-    VT : float
-        Threshold shift of the kinetics, mV.  Default -63.
+    Examples
+    --------
+    >>> import brainpy as bp
+    >>> import hh_brainpy as hb
+    >>> neu = hb.models.TraubMilesHH(1, V_initializer=bp.init.Constant(-63.0))
+    >>> runner = bp.DSRunner(neu, monitors=["spike"], inputs=("input", 5.0), dt=0.01, progress_bar=False)
+    >>> _ = runner.run(20.0)
+    >>> int(runner.mon["spike"].sum()) > 0
+    True
     """
 
     def __init__(self, *args: Any, VT: float = -63.0, **kwargs: Any) -> None:
@@ -133,7 +155,18 @@ class TraubMilesHH(TraubMilesKinetics, HH):
 
 
 def portable_event_backend() -> str:
-    """The brainevent CPU backend a COBAHH step uses: ``'jax_raw'`` without numba, else brainevent's own."""
+    """The brainevent CPU backend a COBAHH step uses: ``'jax_raw'`` without numba, else brainevent's own.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from hh_brainpy.models.cobahh import portable_event_backend
+    >>> isinstance(portable_event_backend(), str)
+    True
+    """
     if importlib.util.find_spec("numba") is None:
         return "jax_raw"
     return brainevent.config.get_backend("cpu") or "default (numba)"
@@ -145,7 +178,24 @@ def event_backend(name: str | None = None) -> Iterator[str]:
 
     The previous backend is restored on exit, so the process's global setting
     is left as it was.  The backend matters when a step is traced (compiled),
-    which is when :meth:`COBAHH.update` enters this block.
+    which is when ``COBAHH.update`` enters this block.
+
+    Parameters
+    ----------
+    name : str, optional
+        A brainevent CPU backend.
+
+    Yields
+    ------
+    str
+        The backend in force within the block.
+
+    Examples
+    --------
+    >>> from hh_brainpy.models.cobahh import event_backend, portable_event_backend
+    >>> with event_backend() as name:
+    ...     name == portable_event_backend()
+    True
     """
     name = portable_event_backend() if name is None else name
     previous = brainevent.config.get_backend("cpu")
@@ -194,6 +244,11 @@ class COBAHH(bp.DynSysGroup):
         network steps (default: ``'jax_raw'`` without numba, brainevent's own
         otherwise).  It is set only while a step is traced and then restored.
 
+    Raises
+    ------
+    ValueError
+        Bad sizes, probabilities, weights or method (named).
+
     Notes
     -----
     Run it with a BrainPy runner at ``dt = 0.1`` ms (the benchmark's step)::
@@ -201,6 +256,18 @@ class COBAHH(bp.DynSysGroup):
         net = COBAHH(4000)
         runner = bp.DSRunner(net, monitors={"E": net.E.spike, "I": net.I.spike}, dt=0.1)
         runner.run(1000.0)
+
+    Examples
+    --------
+    A small network with the benchmark's in-degree, 50 ms:
+
+    >>> import brainpy as bp
+    >>> import hh_brainpy as hb
+    >>> net = hb.models.COBAHH(400, p=0.2, seed=1)
+    >>> runner = bp.DSRunner(net, monitors={"E": net.E.spike}, dt=0.1, progress_bar=False)
+    >>> _ = runner.run(50.0)
+    >>> runner.mon["E"].shape
+    (500, 320)
     """
 
     def __init__(self, num: int = 4000, *, p: float = 0.02, exc_fraction: float = 0.8, we: float = 6.0,

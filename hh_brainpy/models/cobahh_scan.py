@@ -66,6 +66,13 @@ class CobahhRun:
         Steps in which more than ``max_events`` neurons spiked (propagated in extra rounds).
     wall_s, compile_s : float
         Wall time of the compiled run, and of tracing and compiling it (s).
+
+    Examples
+    --------
+    >>> from hh_brainpy.models.cobahh_scan import run_cobahh
+    >>> run = run_cobahh(400, 50.0, seed=1)
+    >>> run.spike.shape, run.num_e
+    ((500, 400), 320)
     """
 
     spike: np.ndarray
@@ -160,8 +167,34 @@ def run_cobahh(num: int = 4000, duration: float = 1000.0, *, dt: float = 0.1, p:
                we: float = 6.0, wi: float = 67.0, seed: int = 0, max_events: int = 32) -> CobahhRun:
     """Run the COBAHH network (``num`` neurons, ``duration`` ms) as one compiled scan; return the spikes.
 
-    ``p`` defaults to ``0.02 * 4000 / num`` (the benchmark's in-degree); ``we`` and ``wi`` are
-    nS on 20000 um^2; ``max_events`` bounds the spikes propagated per round (see the module notes).
+    Parameters
+    ----------
+    num, duration, dt : int, float, float
+        Neurons, and the simulated time and step in ms (default 4000, 1000 and 0.1).
+    p : float, optional
+        Connection probability; default ``0.02 * 4000 / num`` (the benchmark's in-degree).
+    we, wi : float
+        Synaptic weights, nS on 20000 um^2 (default 6 and 67).
+    seed : int
+        Seed of the connectivity and the initial state (default 0).
+    max_events : int
+        Spikes propagated per round (default 32; see the module notes).
+
+    Returns
+    -------
+    CobahhRun
+
+    Raises
+    ------
+    ValueError
+        Bad sizes, probabilities or weights (named).
+
+    Examples
+    --------
+    >>> from hh_brainpy.models.cobahh_scan import run_cobahh
+    >>> run = run_cobahh(400, 100.0, seed=1)
+    >>> bool(5.0 < run.spike[:, :run.num_e].mean() * 1e4 < 100.0)  # excitatory rate, Hz
+    True
     """
     check_size(num)
     if num >= 2**24:  # the neurons' positions are ranked as float32 keys (see _propagate)

@@ -29,7 +29,21 @@ __all__ = ["TraubMilesHH", "COBAHH"]
 
 
 class TraubMilesHH(TraubMilesKinetics, HH):
-    """:class:`hh_brainpy.state.HH` with the Traub & Miles (1991) rates (threshold shift ``VT`` = -63 mV)."""
+    """:class:`hh_brainpy.state.HH` with the Traub & Miles (1991) rates (threshold shift ``VT`` = -63 mV).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`hh_brainpy.state.HH`; ``VT`` (mV) shifts the kinetics.
+
+    Examples
+    --------
+    >>> import brainunit as u
+    >>> from hh_brainpy.models.cobahh_state import TraubMilesHH
+    >>> neu = TraubMilesHH(2)
+    >>> neu.varshape
+    (2,)
+    """
 
 
 class COBAHH(brainstate.nn.Module):
@@ -48,6 +62,20 @@ class COBAHH(brainstate.nn.Module):
 
     Run it under ``brainstate.environ.context(dt=0.1 * u.ms)``; each call of
     the module is one step, and returns the spikes (surrogate, 0 or 1).
+
+    Examples
+    --------
+    >>> import brainstate
+    >>> import brainunit as u
+    >>> import jax.numpy as jnp
+    >>> from hh_brainpy.models.cobahh_state import COBAHH
+    >>> net = COBAHH(400, p=0.2, seed=1)
+    >>> brainstate.nn.init_all_states(net)  # doctest: +ELLIPSIS
+    COBAHH(...)
+    >>> with brainstate.environ.context(dt=0.1 * u.ms):
+    ...     spikes = brainstate.transform.for_loop(lambda i: net(), jnp.arange(100))
+    >>> spikes.shape
+    (100, 400)
     """
 
     def __init__(self, num: int = 4000, *, p: float = 0.02, method: str = "exp_euler", seed: int = 0) -> None:

@@ -51,6 +51,16 @@ class WangBuzsakiHH(HH):
     ----------
     phi : float
         Speed-up of h and n, dimensionless.  Default 5.
+
+    Examples
+    --------
+    >>> import brainpy as bp
+    >>> import hh_brainpy as hb
+    >>> neu = hb.models.WangBuzsakiHH(1)
+    >>> runner = bp.DSRunner(neu, monitors=["spike"], inputs=("input", 1.0), dt=0.01, progress_bar=False)
+    >>> _ = runner.run(100.0)
+    >>> int(runner.mon["spike"].sum()) > 1
+    True
     """
 
     instantaneous_m = True
