@@ -71,12 +71,10 @@ def _entry(qualname: str, obj: object, doc: str | None = None) -> str:
     elif inspect.isfunction(obj):
         lines = [f".. autofunction:: {qualname}"]
     elif doc is not None:
-        value = repr(obj) if len(repr(obj)) < 60 else None
+        value = repr(obj) if not callable(obj) and len(repr(obj)) < 60 else None
         module, _, short = qualname.rpartition(".")
         lines = [f".. py:data:: {short}", f"   :module: {module}"] + ([f"   :value: {value}"] if value else []) + [""]
         lines += ["   " + line if line else "" for line in doc.splitlines()]
-    elif callable(obj):  # a bp.odeint integrator: a documented instance
-        lines = [f".. autodata:: {qualname}", "   :no-value:"]
     else:
         lines = [f".. autodata:: {qualname}"]
         if len(repr(obj)) >= 60:
@@ -102,7 +100,7 @@ def _package_page(modules: dict[str, ModuleType]) -> str:
     parts = [_title(_TITLE["hh_brainpy"]), ".. automodule:: hh_brainpy\n   :no-members:\n"]
     for name, obj in own:
         doc = None
-        if not (inspect.isclass(obj) or inspect.isfunction(obj) or callable(obj)):
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):  # a constant, or the bp.odeint integrator
             _, doc = _data_doc(name, obj)
         parts.append(_entry(f"hh_brainpy.{name}", obj, doc))
     parts.append("Also at the top level\n---------------------\n\nThese names are documented on their "

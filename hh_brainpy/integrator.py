@@ -229,9 +229,25 @@ def _jit_positional(step: Any) -> Any:
     return call
 
 
-#: The functional Hodgkin-Huxley integrator: ``bp.odeint``, rk4, dt = 0.01 ms.  Unchecked per call
-#: (see :func:`make_integral`); :func:`integrate` is the checked, compiled equivalent.
-#: Call as ``integral(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C) -> (V, m, h, n)``.
+#: The functional Hodgkin-Huxley integrator: ``bp.odeint``, rk4, dt = 0.01 ms (``integral.dt``),
+#: one step per call, to be stepped in a loop of your own:
+#: ``integral(V, m, h, n, t, Iext, gNa, ENa, gK, EK, gL, EL, C[, temperature]) -> (V, m, h, n)``.
+#:
+#: It integrates :math:`C\,dV/dt = -g_{Na} m^3 h (V-E_{Na}) - g_K n^4 (V-E_K) - g_L (V-E_L) + I_{ext}`
+#: and :math:`dx/dt = \alpha_x(V)(1-x) - \beta_x(V)\,x` for x in m, h, n, with the rates of
+#: :mod:`hh_brainpy.kinetics` (Hodgkin & Huxley 1952).  Arguments: V in mV and the gates in [0, 1];
+#: t in ms; Iext in uA/cm^2; gNa, gK, gL in mS/cm^2; ENa, EK, EL in mV; C in uF/cm^2; temperature in
+#: deg C (default 6.3).  Returns the state after one step.  Calls are not checked (a loop's cost);
+#: :func:`make_integral` builds it for other methods and steps, and :func:`integrate` is the
+#: checked, compiled loop.
+#:
+#: >>> import hh_brainpy as hb
+#: >>> V, m, h, n = -65.0, 0.0529, 0.5961, 0.3177
+#: >>> for i in range(250):  # 2.5 ms at 10 uA/cm^2
+#: ...     V, m, h, n = hb.integral(V, m, h, n, i * hb.integral.dt, 10.0, 120.0, 50.0, 36.0, -77.0, 0.03,
+#: ...                              -54.387, 1.0)
+#: >>> bool(V > 0.0)  # the first upstroke is under way
+#: True
 integral = make_integral("rk4", DEFAULT_DT)
 
 
