@@ -1,4 +1,7 @@
-"""``python -m benchmarks.schemes``: would another scheme reach 1e-3 ms spike-time error for less work than rk4?
+"""``python -m benchmarks.schemes``: the least work that reaches a spike-time bar, scheme by scheme.
+
+Two bars: 1e-3 ms for accurate throughput (would a scheme need less work than rk4?), and
+0.05 ms at a network's step of 0.1 ms (the second table).
 
 Accurate throughput (section d of ``python -m benchmarks``) is the rate of
 neuron-ms at a spike-time error of at most 1e-3 ms.  Its cost is set by how
@@ -20,6 +23,15 @@ steady gates, 7 spikes; error against the scipy reference), in float64:
   k steps (Adams-Bashforth weights, plus the commutator correction of order
   3 and 4).  A step also costs four ``expm1`` (one per variable), which the
   evaluation count leaves out.  The first k - 1 steps are rk4 steps.
+
+- ``exp1``, ``expmid``, ``etd2``, ``etd3``, ``etd4``: one-step exponential schemes with the
+  linear part taken from the same quasi-linear form at the start of the step (its diagonal):
+  exponential Euler (BrainPy's ``exp_auto`` for this model; 1 evaluation), the exponential
+  midpoint rule (a half exponential-Euler step, then the full step from the midpoint's ``a`` and
+  ``b``; 2), and Cox & Matthews' ETD2RK (2), ETD3RK (3) and ETDRK4 (4; ``hb.HH``'s default
+  method).  They need no history, so they can step a network neuron inside one network step;
+  the second table puts them, and the Rush-Larsen schemes, at the network's step of 0.1 ms in 1-4
+  sub-steps, against a bar of 0.05 ms (half that step).
 
 - adaptive stepping, the best case: one neuron stepped by scipy's embedded
   Runge-Kutta pairs (``solve_ivp`` RK23, RK45, DOP853) at several tolerances,
@@ -103,6 +115,52 @@ def rl_step(history: list[tuple[list[float], list[float]]], y: list[float], dt: 
     return out
 
 
+def _phi(z: float) -> tuple[float, float, float]:
+    """(phi1, phi2, phi3)(z), from their series near 0 (float64)."""
+    if abs(z) < 1e-2:  # six terms: truncation below 1e-15
+        return tuple(sum(z**k / math.factorial(k + j) for k in range(6)) for j in (1, 2, 3))
+    em1 = math.expm1(z)
+    return em1 / z, (em1 - z) / z**2, (em1 - z - z * z / 2) / z**3
+
+
+def _exp_euler(y: list[float], a: list[float], b: list[float], h: float) -> list[float]:
+    return [y[i] + h * _phi(h * a[i])[0] * (a[i] * y[i] + b[i]) for i in range(4)]
+
+
+def one_step(scheme: str, y: list[float], h: float, iext: float) -> list[float]:
+    """One step of an exponential one-step scheme; the linear part L = a(y) of the quasi-linear form."""
+    L, b0 = linear_form(y, iext)
+    if scheme == "exp1":
+        return _exp_euler(y, L, b0, h)
+    if scheme == "expmid":
+        return _exp_euler(y, *linear_form(_exp_euler(y, L, b0, h / 2), iext), h)
+
+    def N(x: list[float]) -> list[float]:  # the nonlinear rest f(x) - L x
+        f = derivative(x, iext)
+        return [f[i] - L[i] * x[i] for i in range(4)]
+
+    phi = [_phi(h * Li) for Li in L]
+    half = [_phi(h * Li / 2)[0] for Li in L]
+    E, E2 = [math.exp(h * Li) for Li in L], [math.exp(h * Li / 2) for Li in L]
+    n0 = b0  # N(y) = f(y) - L y = b
+    if scheme == "etd2":
+        p = [E[i] * y[i] + h * phi[i][0] * n0[i] for i in range(4)]
+        n1 = N(p)
+        return [p[i] + h * phi[i][1] * (n1[i] - n0[i]) for i in range(4)]
+    a = [E2[i] * y[i] + h / 2 * half[i] * n0[i] for i in range(4)]
+    na = N(a)
+    if scheme == "etd3":
+        nmid = na
+        nc = N([E[i] * y[i] + h * phi[i][0] * (2 * na[i] - n0[i]) for i in range(4)])
+    else:  # etd4
+        nb = N([E2[i] * y[i] + h / 2 * half[i] * na[i] for i in range(4)])
+        nmid = [(na[i] + nb[i]) / 2 for i in range(4)]
+        nc = N([E2[i] * a[i] + h / 2 * half[i] * (2 * nb[i] - n0[i]) for i in range(4)])
+    # both end as y1 = E y + h [(p1 - 3 p2 + 4 p3) N0 + 4 (p2 - 2 p3) N_mid + (4 p3 - p2) N_c]
+    return [E[i] * y[i] + h * ((p1 - 3 * p2 + 4 * p3) * n0[i] + 4 * (p2 - 2 * p3) * nmid[i] + (4 * p3 - p2) * nc[i])
+            for i, (p1, p2, p3) in enumerate(phi)]
+
+
 def trajectory(scheme: str, dt: float, duration: float, iext: float, y0: Sequence[float]) -> np.ndarray:
     """The (T, 4) trajectory of ``scheme``; NaN rows from where it diverges."""
     steps = round(duration / dt)
@@ -114,8 +172,11 @@ def trajectory(scheme: str, dt: float, duration: float, iext: float, y0: Sequenc
         if order:
             history = [linear_form(y, iext), *history][:order]
         try:
-            y = rl_step(history, y, dt) if len(history) == order > 0 else rk_step(
-                TABLEAUX["rk4" if order else scheme], y, dt, iext)
+            if scheme in ONE_STEP_EVALUATIONS:
+                y = one_step(scheme, y, dt, iext)
+            else:
+                y = rl_step(history, y, dt) if len(history) == order > 0 else rk_step(
+                    TABLEAUX["rk4" if order else scheme], y, dt, iext)
         except (OverflowError, ValueError, ZeroDivisionError):
             break
         if not all(math.isfinite(x) and abs(x) < 1e6 for x in y):
@@ -130,6 +191,8 @@ def run(scheme: str, dt: float) -> np.ndarray:
 
 
 EVALUATIONS = {"rk4": 4, "rk5": 6, "rl2": 1, "rl3": 1, "rl4": 1}
+ONE_STEP_EVALUATIONS = {"exp1": 1, "expmid": 2, "etd2": 2, "etd3": 3, "etd4": 4}
+NETWORK_DT, NETWORK_BAR = 0.1, 0.05  # ms: a network's step, and half of it
 
 
 def measure() -> dict[str, dict[float, float | str]]:
@@ -145,6 +208,38 @@ def measure() -> dict[str, dict[float, float | str]]:
             error = _error(crossing_times(np.arange(len(y)) * dt, *y.T), reference)
             table[scheme][dt] = "spike count differs" if error is None else error
     return table
+
+
+def measure_at_network_step(substeps: Sequence[int] = (1, 2, 3, 4)) -> dict[str, dict[int, float | str]]:
+    """Spike-time error at the network's step (0.1 ms) with each scheme sub-stepped ``k`` times."""
+    reference = reference_spike_times()
+    table: dict[str, dict[int, float | str]] = {}
+    for scheme in [*ONE_STEP_EVALUATIONS, "rl3", "rl4"]:
+        table[scheme] = {}
+        for k in substeps:
+            y = run(scheme, NETWORK_DT / k)[::k]
+            if not np.all(np.isfinite(y)):
+                table[scheme][k] = "diverged"
+                continue
+            error = _error(crossing_times(np.arange(len(y)) * NETWORK_DT, *y.T), reference)
+            table[scheme][k] = "spike count differs" if error is None else error
+    return table
+
+
+def report_network_step(table: dict[str, dict[int, float | str]]) -> list[str]:
+    """The second table: error and rate evaluations per network step of 0.1 ms."""
+    counts = list(next(iter(table.values())))
+    lines = ["", f"At a network's step, dt = {NETWORK_DT} ms, in k sub-steps: largest spike-time error (ms);",
+             f"the bar is {NETWORK_BAR} ms. The cheapest scheme that meets it sets the work per network step",
+             "(rate evaluations; `exp1` is BrainPy's exponential Euler, one evaluation):", "",
+             "| scheme | evaluations a sub-step | " + " | ".join(f"k = {k}" for k in counts)
+             + " | cheapest meeting the bar: evaluations a network step |", "|" + "---|" * (len(counts) + 3)]
+    for scheme, row in table.items():
+        per = ONE_STEP_EVALUATIONS.get(scheme, EVALUATIONS.get(scheme))
+        cells = [v if isinstance(v, str) else f"{v:.2g}" for v in row.values()]
+        good = [k for k, e in row.items() if not isinstance(e, str) and e <= NETWORK_BAR]
+        lines.append(f"| {scheme} | {per} | " + " | ".join(cells) + f" | {min(good) * per if good else 'none'} |")
+    return lines
 
 
 ADAPTIVE = {"RK23": [1e-5, 1e-6], "RK45": [1e-4, 1e-5, 1e-6], "DOP853": [1e-4, 1e-5, 1e-6]}
@@ -170,7 +265,8 @@ def measure_adaptive() -> list[dict]:
     return rows
 
 
-def report(table: dict[str, dict[float, float | str]], seconds: float, adaptive: list[dict] | None = None) -> str:
+def report(table: dict[str, dict[float, float | str]], seconds: float, adaptive: list[dict] | None = None,
+           network: dict[str, dict[int, float | str]] | None = None) -> str:
     lines = ["# Candidate schemes for accurate throughput", "",
              f"Written by `python -m benchmarks.schemes` in {seconds:.0f} s (float64 NumPy; see the module",
              "docstring for the schemes and the protocol). Largest spike-time error (ms) against the scipy",
@@ -198,6 +294,8 @@ def report(table: dict[str, dict[float, float | str]], seconds: float, adaptive:
         for r in adaptive:
             error = "spike count differs" if r["error"] is None else f"{r['error']:.2g}"
             lines.append(f"| {r['method']} | {r['rtol']:g} | {r['per_ms']:.0f} | {error} |")
+    if network:
+        lines += report_network_step(network)
     return "\n".join(lines) + "\n"
 
 
@@ -206,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "schemes.md")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    table, adaptive = measure(), measure_adaptive()
-    args.out.write_text(report(table, time.perf_counter() - t0, adaptive))
+    table, adaptive, network = measure(), measure_adaptive(), measure_at_network_step()
+    args.out.write_text(report(table, time.perf_counter() - t0, adaptive, network))
     print(args.out.read_text())
     return 0
 

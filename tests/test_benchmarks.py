@@ -58,7 +58,8 @@ def test_the_benchmark_suite_smoke_run_reports_every_section(tmp_path):
         assert math.isfinite(row["rate_hz"]) and row["rate_hz"] > 0
 
 
-@pytest.mark.parametrize(("scheme", "order"), [("rk4", 4), ("rk5", 5), ("rl2", 2), ("rl3", 3), ("rl4", 4)])
+@pytest.mark.parametrize(("scheme", "order"), [("rk4", 4), ("rk5", 5), ("rl2", 2), ("rl3", 3), ("rl4", 4), ("exp1", 1),
+                                               ("expmid", 2), ("etd2", 2), ("etd3", 3), ("etd4", 4)])
 def test_the_candidate_schemes_converge_with_their_order(scheme, order):
     """benchmarks.schemes' schemes (sub-threshold, 5 ms at Iext = 2): error of V vs dt has slope order +- 0.5."""
     from scipy.integrate import solve_ivp
