@@ -160,7 +160,7 @@ class FitResult:
     Examples
     --------
     >>> import hh_brainpy as hb
-    >>> target = hb.simulate(20.0, Iext=10.0)
+    >>> target = hb.simulate(5.0, Iext=10.0)  # the first action potential
     >>> result = hb.fit(target, {"gK": 30.0}, fixed={"Iext": 10.0})
     >>> round(result.params["gK"], 2), bool(result.losses[-1] < result.losses[0])
     (36.0, True)

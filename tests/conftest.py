@@ -6,15 +6,13 @@ fixture; hh_brainpy itself never changes this global setting.
 
 from __future__ import annotations
 
-import os
+import brainpy.math as bm
+import matplotlib
+import pytest
+from hypothesis import HealthCheck, settings
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import brainpy.math as bm  # noqa: E402
-import matplotlib  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
-
+# Agg in this process only: an MPLBACKEND set here would reach the notebooks' kernels (they inherit
+# the environment) and replace Jupyter's inline backend, and the executed notebooks would keep no figure.
 matplotlib.use("Agg")
 bm.enable_x64()
 

@@ -259,15 +259,15 @@ class COBAHH(bp.DynSysGroup):
 
     Examples
     --------
-    A small network with the benchmark's in-degree, 50 ms:
+    A small network with the benchmark's in-degree (80 inputs a neuron), 20 ms:
 
     >>> import brainpy as bp
     >>> import hh_brainpy as hb
-    >>> net = hb.models.COBAHH(400, p=0.2, seed=1)
+    >>> net = hb.models.COBAHH(200, p=0.4, seed=1)
     >>> runner = bp.DSRunner(net, monitors={"E": net.E.spike}, dt=0.1, progress_bar=False)
-    >>> _ = runner.run(50.0)
+    >>> _ = runner.run(20.0)
     >>> runner.mon["E"].shape
-    (500, 320)
+    (200, 160)
     """
 
     def __init__(self, num: int = 4000, *, p: float = 0.02, exc_fraction: float = 0.8, we: float = 6.0,
