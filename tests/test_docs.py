@@ -62,7 +62,10 @@ def test_constant_examples(name):
     assert runner.failures == 0
 
 
-@pytest.mark.parametrize(("name", "obj"), _public_objects(), ids=[n for n, _ in _public_objects()])
+PUBLIC_OBJECTS = _public_objects()
+
+
+@pytest.mark.parametrize(("name", "obj"), PUBLIC_OBJECTS, ids=[n for n, _ in PUBLIC_OBJECTS])
 def test_reference_entry(name, obj):
     """A public class or function has a summary line, its parameters (or attributes) and an example."""
     doc = inspect.getdoc(obj) or ""
