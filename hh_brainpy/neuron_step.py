@@ -49,6 +49,8 @@ class NeuronStep:
     def update(self, x: Any = None) -> Any:
         """Advance one step of ``dt`` with external current ``x`` (uA/cm^2); return the spikes."""
         t = share.load("t")
+        t_known = t is not None  # a loop of the user's may step ``update`` without sharing t, as bp.dyn.HH allows
+        t = t if t_known else 0.0  # the equations do not depend on t; only spike times do
         dt = self.dt if self.dt is not None else share.load("dt")
         x = 0.0 if x is None else x
         if self.input_var:
@@ -69,6 +71,8 @@ class NeuronStep:
         jump, fraction = crossing(start, V, self.V_th)  # the step's own crossing (named methods) or a delta input
         t_jump = t + dt if isinstance(self.integral, ExponentialRK4) else t + dt * fraction
         spike, t_spike = jnp.logical_or(spike, jump), jnp.where(jump, t_jump, t_spike)
+        if not t_known:
+            t_spike = jnp.full(jnp.shape(V), jnp.nan)
         self.V.value, self.m.value, self.h.value, self.n.value = V, m, h, n
         self.spike.value = spike
         if self.spike_times:

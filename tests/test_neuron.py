@@ -265,3 +265,29 @@ def test_batching_mode_runs_independent_copies():
     assert V.shape == (1000, 3, 2)
     assert V.max() > 20.0
     np.testing.assert_allclose(V[:, 0], V[:, 2], atol=1e-12)
+
+
+def test_a_loop_that_shares_no_time_steps_as_with_bp_dyn_hh():
+    """``neu.update(10.)`` in a user's ``bm.for_loop`` with no ``t`` shared runs (as ``bp.dyn.HH`` does) and
+    gives the trajectory of the same loop with ``t`` shared: the equations do not depend on t."""
+    def final_V(share_t: bool) -> np.ndarray:
+        with bm.environment(dt=0.1):
+            neu = hb.HH(3, V_initializer=bp.init.Constant(-65.0))
+
+            def step(i):
+                if share_t:
+                    bp.share.save(t=i * 0.1, i=i)
+                neu.update(10.0)
+
+            bm.for_loop(step, bm.arange(200), progress_bar=False)
+            return np.asarray(neu.V.value)
+
+    import brainstate
+    from brainpy import context
+
+    brainstate.environ.pop("t", None, env=context.env)  # what earlier runners shared
+    without = final_V(False)
+    with_t = final_V(True)
+    brainstate.environ.pop("t", None, env=context.env)
+    assert np.all(np.isfinite(without))
+    np.testing.assert_allclose(without, with_t, atol=1e-9)
