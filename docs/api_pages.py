@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from sphinx.pycode import ModuleAnalyzer
-
 #: Pages of the reference after the package's own: public modules and what they hold.
 MODULE_PAGES = ("stimulus", "analysis", "excitability", "plotting", "kinetics", "fitting", "clamp", "shocks",
                 "repetitive", "subthreshold", "paper", "cable", "cable_group", "models", "models.cobahh",
@@ -40,8 +38,16 @@ def public_names(module: ModuleType) -> list[str]:
     return [name for name in module.__all__ if not inspect.ismodule(getattr(module, name))]
 
 
+def page_modules() -> list[str]:
+    """The modules with a page: :data:`MODULE_PAGES`, then any public module of ``hh_brainpy`` it lacks."""
+    import hh_brainpy
+
+    exported = [n for n in hh_brainpy.__all__ if inspect.ismodule(getattr(hh_brainpy, n))]
+    return [*MODULE_PAGES, *(n for n in exported if n not in MODULE_PAGES)]
+
+
 def _public_modules() -> dict[str, ModuleType]:
-    return {name: importlib.import_module(f"hh_brainpy.{name}") for name in MODULE_PAGES}
+    return {name: importlib.import_module(f"hh_brainpy.{name}") for name in page_modules()}
 
 
 def _home(obj: object, modules: dict[str, ModuleType]) -> str | None:
@@ -54,6 +60,8 @@ def _home(obj: object, modules: dict[str, ModuleType]) -> str | None:
 
 def _data_doc(name: str, obj: object) -> tuple[str, str]:
     """The ``#:`` comment of a module-level constant re-exported by the package, and its module."""
+    from sphinx.pycode import ModuleAnalyzer
+
     for modname, mod in sorted(sys.modules.items()):
         if not modname.startswith("hh_brainpy.") or mod is None or getattr(mod, name, None) is not obj:
             continue

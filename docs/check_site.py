@@ -90,15 +90,18 @@ def crawl(root: Path) -> tuple[dict[str, dict], list[str]]:
                     if urlsplit(link).scheme in ("http", "https", "mailto"):
                         outside.add(link)
                     continue
-                target = url[len(base):] or "index.html"
-                if target.endswith("/"):
-                    target += "index.html"
+                target = _page(url[len(base):])
                 if target.endswith(".html") and target not in pages and (root / target).is_file():
                     queue.append(target)
     finally:
         driver.quit()
         server.shutdown()
     return pages, sorted(outside)
+
+
+def _page(path: str) -> str:
+    """The file a site-relative URL path serves: a folder's ``index.html``."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
 
 
 def _screenshot(driver, root: Path, page: str) -> None:
@@ -135,9 +138,7 @@ def _link_faults(root: Path, page: str, seen: dict, ids: dict[str, set[str]]) ->
         parts = urlsplit(link)
         if parts.scheme not in ("http", "https") or parts.hostname != "127.0.0.1":
             continue
-        target = parts.path.lstrip("/") or "index.html"
-        if target.endswith("/"):
-            target += "index.html"
+        target = _page(parts.path.lstrip("/"))
         if not (root / target).is_file():
             found.append(f"{page}: broken link to {target}")
         elif parts.fragment and target in ids and parts.fragment not in ids[target]:

@@ -20,12 +20,19 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(hh_brainpy.__path__, "hh_
                  if not m.name.endswith("__main__"))  # importing __main__ runs the command
 
 
+def _docs_module(name: str):
+    """A module of ``docs/`` (the site's own code), loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "docs" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _public_modules() -> list[str]:
-    names = ["hh_brainpy"] + [f"hh_brainpy.{n}" for n in hh_brainpy.__all__
-                              if inspect.ismodule(getattr(hh_brainpy, n))]
-    names += ["hh_brainpy.state", "hh_brainpy.models.cobahh", "hh_brainpy.models.cobahh_scan",
-              "hh_brainpy.models.cobahh_state"]
-    return names
+    """The package and every module the API reference gives a page (docs/api_pages.py)."""
+    return ["hh_brainpy"] + [f"hh_brainpy.{n}" for n in _docs_module("api_pages").page_modules()]
 
 
 def _public_objects() -> list[tuple[str, object]]:
@@ -83,11 +90,7 @@ def test_reference_entry(name, obj):
 def test_the_site_check_names_every_kind_of_fault(tmp_path):
     """docs/check_site.py reports a broken link, a missing anchor, an image that did not load, a notebook
     page without a figure, a cell error, an empty API page and a public name without an entry."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("check_site", Path(__file__).parents[1] / "docs" / "check_site.py")
-    check_site = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check_site)
+    check_site = _docs_module("check_site")
     for page in ("index.html", "api/index.html", "api/empty.html", check_site.SCREENSHOT_PAGE):
         (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / page).write_text("<html></html>")
