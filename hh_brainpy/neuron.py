@@ -2,6 +2,7 @@ r"""``HH``: the Hodgkin-Huxley neuron as a BrainPy ``NeuGroup``, built as ``bp.d
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,6 +33,20 @@ __all__ = ["HH", "StabilityWarning"]
 _BYTES_PER_NEURON = 40 * 8
 # bp.dyn.HH initialises its parameters in this order (an initializer may draw from bm.random)
 _PARAMETER_ORDER = ("ENa", "EK", "EL", "gNa", "gK", "gL", "C", "V_th", "temperature")
+
+
+def _six_rates(model: Any, V: Any) -> tuple[Any, ...]:
+    """The six rates at V for the gate equations: the model's own methods, three exponentials for HH's.
+
+    This package's ``rates`` (:class:`hh_brainpy.kinetics.RateMethods`, or a model's of
+    :mod:`hh_brainpy.models`) computes the six from fewer exponentials, and calls the six methods
+    when a subclass overrides any of them.  A ``rates`` of the user's own (which may mean
+    something else) is not called: the six methods are.
+    """
+    fn = getattr(type(model), "rates", None)
+    if inspect.isfunction(fn) and fn.__module__.startswith("hh_brainpy."):
+        return fn(model, V)
+    return tuple(getattr(model, name)(V) for name in k.RATE_NAMES)
 
 
 class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
@@ -237,15 +252,18 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
         """Sodium activation, 1/ms (scaled by the temperature factor; 0 when ``instantaneous_m``)."""
         if self.instantaneous_m:
             return jnp.zeros_like(m)
-        return k.gate_derivative(m, self.m_alpha(V), self.m_beta(V), k.temperature_factor(self.temperature))
+        alpha, beta = _six_rates(self, V)[0:2]
+        return k.gate_derivative(m, alpha, beta, k.temperature_factor(self.temperature))
 
     def dh(self, h: Any, t: Any, V: Any) -> Any:
         """Sodium inactivation, 1/ms (scaled by the temperature factor)."""
-        return k.gate_derivative(h, self.h_alpha(V), self.h_beta(V), k.temperature_factor(self.temperature))
+        alpha, beta = _six_rates(self, V)[2:4]
+        return k.gate_derivative(h, alpha, beta, k.temperature_factor(self.temperature))
 
     def dn(self, n: Any, t: Any, V: Any) -> Any:
         """Potassium activation, 1/ms (scaled by the temperature factor)."""
-        return k.gate_derivative(n, self.n_alpha(V), self.n_beta(V), k.temperature_factor(self.temperature))
+        alpha, beta = _six_rates(self, V)[4:6]
+        return k.gate_derivative(n, alpha, beta, k.temperature_factor(self.temperature))
 
     @property
     def derivative(self) -> bp.JointEq:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hh_brainpy import kinetics as k
-from hh_brainpy.exponential_rk import ExponentialRK4, etdrk4_step, phi1, phi_functions
+from hh_brainpy.exponential_rk import ExponentialRK4, etdrk4_coefficients, etdrk4_step, phi1, phi_functions
 from tests import reference as ref
 
 
@@ -28,6 +28,30 @@ def test_phi_functions_equal_their_closed_forms(z):
     got = [float(v) for v in phi_functions(jnp.asarray(z))]
     np.testing.assert_allclose(got, exact, rtol=1e-12)
     assert float(phi1(jnp.asarray(z))) == pytest.approx(exact[0], rel=1e-12)
+
+
+def _exact_phis(z):
+    """phi_1..3 at z in Python floats: the series (math.fsum) for |z| < 1, the closed forms beyond."""
+    if abs(z) < 1.0:
+        return [math.fsum(z**kk / math.factorial(kk + j) for kk in range(40)) for j in (1, 2, 3)]
+    em1 = math.expm1(z)
+    return [em1 / z, (em1 - z) / z**2, (em1 - z - z * z / 2) / z**3]
+
+
+@pytest.mark.parametrize("z", [-30.0, -4.0, -1.0000001, -0.9999999, -0.5000001, -0.4999999, -1e-3, 0.0, 1e-7, 0.7, 2.0])
+def test_phi_functions_keep_float32_precision_across_the_series_boundary(z, float32):
+    """In float32 the phi functions stay within 2e-6 relative of the exact values, on both sides of |z| = 1."""
+    got = [float(v) for v in phi_functions(jnp.asarray(z, dtype=jnp.float32))]
+    np.testing.assert_allclose(got, _exact_phis(float(np.float32(z))), rtol=2e-6)
+
+
+@pytest.mark.parametrize("z", [-30.0, -3.0, -0.7, -0.2, 0.0, 0.4])
+def test_etdrk4_coefficients_are_the_phi_combinations_of_the_scheme(z):
+    """exp(z/2), phi1(z/2) and the three weights of the last stage, from the exact phi functions."""
+    p1, p2, p3 = _exact_phis(z)
+    expected = [math.exp(z / 2), _exact_phis(z / 2)[0], p1 - 3 * p2 + 4 * p3, 2 * (p2 - 2 * p3), 4 * p3 - p2]
+    got = [float(v) for v in etdrk4_coefficients(jnp.asarray(z))]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
 def test_a_gate_under_a_clamped_voltage_relaxes_exactly():

@@ -303,7 +303,7 @@ def test_hhparams_compare_by_value_with_arrays_and_accept_a_set_name_as_base():
 @pytest.mark.parametrize("call, error, words", [
     (lambda: hb.HH(2, noise=NAN), ValueError, "noise"),
     (lambda: hb.HH(2, noise=-1.0), ValueError, "noise"),
-    (lambda: hb.HH(3, m_initializer=bp.init.Uniform(0.0, 2.0)), ValueError, "initial m must lie in"),
+    (lambda: hb.HH(3, m_initializer=bp.init.Uniform(1.5, 2.0)), ValueError, "initial m must lie in"),
     (lambda: hb.HH(3, V_init=-65.0, seed="abc"), TypeError, "seed"),
     (lambda: hb.simulate(10.0, init="random", seed="abc"), TypeError, "seed"),
     (lambda: hb.simulate(10.0, size=3, Iext=np.ones(5)), ValueError, "Iext has shape"),
