@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import brainpy as bp
+import brainpy.math as bm
 import numpy as np
+import pytest
 
 from hh_brainpy.models import COBAHH, TraubMilesHH
 
@@ -89,3 +91,18 @@ def test_traub_miles_rates_from_four_exponentials_in_float64():
     six = [getattr(kin, name)(V) for name in ("m_alpha", "m_beta", "h_alpha", "h_beta", "n_alpha", "n_beta")]
     for fast, slow in zip(kin.rates(V), six, strict=True):
         np.testing.assert_allclose(np.asarray(fast), np.asarray(slow), rtol=1e-13)
+
+
+@pytest.mark.parametrize("max_events", [1, 3, 64])
+def test_event_targets_sum_the_weights_of_every_spike_as_the_connection_matrix_does(max_events):
+    """EventTargets on a random connector equals spikes @ (weight * connection matrix), however many spike."""
+    from hh_brainpy.models.events import EventTargets
+
+    rng = np.random.default_rng(7)
+    pre, post = 50, 30
+    matrix = rng.random((pre, post)) < 0.2
+    i, j = np.nonzero(matrix)
+    layer = EventTargets(bp.conn.IJConn(i=i, j=j)(pre_size=pre, post_size=post), 0.25, max_events=max_events)
+    for fraction in (0.0, 0.05, 0.5, 1.0):
+        spikes = rng.random(pre) < fraction
+        np.testing.assert_allclose(np.asarray(layer(bm.asarray(spikes))), 0.25 * spikes @ matrix, rtol=1e-12)

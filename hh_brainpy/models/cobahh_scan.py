@@ -10,13 +10,13 @@ per presynaptic neuron.
 
 Each step (dt in ms, conductances in mS/cm^2, potentials in mV):
 
-1. the spikes of the last step are propagated: the indices of the neurons that
-   spiked are gathered (``jnp.nonzero`` with a fixed size of ``max_events``),
-   their target rows looked up and their weights scatter-added to ``g_e`` or
-   ``g_i``.  If more than ``max_events`` neurons spiked, the rest are
-   propagated in further rounds of ``max_events`` (a ``while_loop`` that
-   normally runs zero times), so no spike is ever dropped; ``overflow_steps``
-   counts the steps that needed it;
+1. the spikes of the last step are propagated by
+   :func:`hh_brainpy.models.events.propagate_spikes`, the operation of the
+   projections of :class:`hh_brainpy.models.COBAHH`: the neurons that spiked
+   are gathered ``max_events`` at a time, their target rows looked up and
+   their weights scatter-added to ``g_e`` or ``g_i``, in further rounds when
+   more spiked, so no spike is ever dropped; ``overflow_steps`` counts the
+   steps that needed it;
 2. V is advanced exactly for conductances frozen over the step (all of them
    are linear in V: :math:`V \leftarrow V_\infty + (V - V_\infty)\,e^{-G\,dt/C}`
    with :math:`G = g_{Na} m^3 h + g_K n^4 + g_L + g_e + g_i`), and each gate
@@ -42,6 +42,7 @@ import numpy as np
 
 from hh_brainpy.checks import check_dt, check_duration, check_int, check_real, check_size
 from hh_brainpy.models.cobahh import _AREA_NS, _NEURON, TraubMilesKinetics
+from hh_brainpy.models.events import propagate_spikes
 
 __all__ = ["run_cobahh", "CobahhRun"]
 
@@ -102,32 +103,6 @@ def _connectivity(num: int, num_e: int, p: float, rng: np.random.Generator) -> t
     return targets, exc
 
 
-def _propagate(spike: Any, g: Any, targets: Any, weights: Any, is_inh: Any, max_events: int) -> tuple[Any, Any]:
-    """Add each spiking neuron's weight to its targets' conductance, ``max_events`` neurons a round.
-
-    ``g`` is flat, ``(num + 1) * 2`` long: ``g_e`` and ``g_i`` of each neuron interleaved, then the
-    sink pair that the padding adds to.  Neuron ``i`` adds ``weights[i]`` to entry
-    ``2 * target + is_inh[i]`` of each of its targets: one scalar scatter-add a round.  A round
-    takes the ``max_events`` lowest-numbered spiking neurons not yet done (``lax.top_k`` on their
-    reversed index: on the CPU about five times cheaper than ``jnp.nonzero`` with a fixed size).
-    """
-    num = spike.shape[0]
-    position = jnp.arange(num, dtype=jnp.int32)
-    count = jnp.sum(spike, dtype=jnp.int32)
-
-    def one_round(carry: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
-        g, done, first = carry  # the neurons below ``first`` have been propagated
-        key = jnp.where(spike & (position >= first), (num - position).astype(jnp.float32), 0.0)  # exact below 2**24
-        found, ids = jax.lax.top_k(key, max_events)
-        ids = jnp.where(found > 0, ids, num)  # the sink row for the padding
-        index = 2 * targets[ids] + is_inh[ids][:, None]
-        g = g.at[index].add(jnp.broadcast_to(weights[ids][:, None], index.shape))
-        return g, done + max_events, jnp.max(ids) + 1
-
-    g, _, _ = jax.lax.while_loop(lambda c: c[1] < count, one_round, one_round((g, 0, 0)))
-    return g, count > max_events
-
-
 def _neurons(V: Any, m: Any, h: Any, n: Any, g_e: Any, g_i: Any, dt: float) -> tuple[Any, Any, Any, Any]:
     """Exponential Euler (Rush-Larsen) step of the Traub-Miles neurons with frozen conductances."""
     p = _NEURON
@@ -144,14 +119,14 @@ def _neurons(V: Any, m: Any, h: Any, n: Any, g_e: Any, g_i: Any, dt: float) -> t
     return V_new, gate(m, m_a, m_b), gate(h, h_a, h_b), gate(n, n_a, n_b)
 
 
-def _scan(state: tuple[Any, ...], targets: Any, weights: Any, is_inh: Any, steps: int, dt: float, max_events: int
+def _scan(state: tuple[Any, ...], targets: Any, weights: Any, steps: int, dt: float, max_events: int
           ) -> tuple[Any, Any]:
     decay = jnp.tile(jnp.asarray([math.exp(-dt / _TAU_E), math.exp(-dt / _TAU_I)], dtype=state[4].dtype),
                      state[0].shape[0] + 1)
 
     def step(carry: tuple[Any, ...], _: Any) -> tuple[tuple[Any, ...], tuple[Any, Any]]:
         V, m, h, n, g, spike = carry  # g: g_e, g_i of each neuron interleaved, then the sink pair
-        g, overflow = _propagate(spike, g, targets, weights, is_inh, max_events)
+        g, overflow = propagate_spikes(spike, g, targets, weights, max_events)
         V_new, m, h, n = _neurons(V, m, h, n, g[:-2:2], g[1:-1:2], dt)
         spike = (V < _NEURON["V_th"]) & (V_new >= _NEURON["V_th"])
         return (V_new, m, h, n, g * decay, spike), (spike, overflow)
@@ -160,7 +135,7 @@ def _scan(state: tuple[Any, ...], targets: Any, weights: Any, is_inh: Any, steps
     return spikes, overflow
 
 
-_compiled = jax.jit(_scan, static_argnums=(4, 5, 6))
+_compiled = jax.jit(_scan, static_argnums=(3, 4, 5))
 
 
 def run_cobahh(num: int = 4000, duration: float = 1000.0, *, dt: float = 0.1, p: float | None = None,
@@ -197,7 +172,7 @@ def run_cobahh(num: int = 4000, duration: float = 1000.0, *, dt: float = 0.1, p:
     True
     """
     check_size(num)
-    if num >= 2**24:  # the neurons' positions are ranked as float32 keys (see _propagate)
+    if num >= 2**24:  # the neurons' positions are ranked as float32 keys (see propagate_spikes)
         raise ValueError(f"num must be below 2**24 = {2**24}, got {num}")
     dt = check_dt(dt)
     steps = check_duration(duration, dt)
@@ -214,12 +189,12 @@ def run_cobahh(num: int = 4000, duration: float = 1000.0, *, dt: float = 0.1, p:
     zeros = np.zeros(num)
     g = np.append(np.stack([g_e, g_i], axis=1).reshape(-1), [0.0, 0.0])  # interleaved, then the sink pair
     state = tuple(jnp.asarray(x, dtype=dtype) for x in (V0, zeros, zeros, zeros, g)) + (jnp.zeros(num, bool),)
-    args = (state, jnp.asarray(targets), jnp.asarray(weights, dtype=dtype), jnp.asarray(~exc, dtype=jnp.int32),
-            steps, dt, max_events)
+    interleaved = 2 * targets + (~exc).astype(np.int32)[:, None]  # g_e or g_i of each target
+    args = (state, jnp.asarray(interleaved), jnp.asarray(weights, dtype=dtype), steps, dt, max_events)
     t0 = time.perf_counter()
     compiled = _compiled.lower(*args).compile()
     t1 = time.perf_counter()
-    spikes, overflow = compiled(*args[:4])
+    spikes, overflow = compiled(*args[:3])
     spikes = np.asarray(spikes)
     t2 = time.perf_counter()
     return CobahhRun(spikes, dt, num_e, int(np.sum(overflow)), t2 - t1, t1 - t0)
