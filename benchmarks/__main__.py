@@ -13,7 +13,9 @@ d) accurate throughput: neuron-ms per second at spike-time error <= 1e-3 ms, and
    ``python -m benchmarks.schemes`` weighs other schemes against rk4);
 e) COBAHH, 4000 neurons, 1 s at dt = 0.1 ms;
 f) per-call overhead of ``hb.simulate`` (first vs again), and the main job
-   (the README's first command) against ``python -c "import brainpy"``.
+   (the README's first command) against ``python -c "import brainpy"``;
+g) the swap: ``hb.HH`` (default and ``exp_auto``) for ``bp.dyn.HH`` at dt = 0.1 ms in a
+   user's ``bm.for_loop`` and under ``bp.DSRunner``, N = 1e3 to 1e6, with spike-time errors.
 
 Each measurement runs in a fresh process (:mod:`benchmarks.workloads`).
 Brian2 and NEURON come from ``pip install -e ".[bench]"``; without them their
@@ -44,6 +46,8 @@ BRIAN2_METHODS = ["euler", "rk2", "rk4", "exp_euler"]
 ACCURATE = 1e-3  # ms, the spike-time error bar of section d
 TWO_DEVICES = "--xla_force_host_platform_device_count=2"
 WIDE_VECTORS = "--xla_cpu_prefer_vector_width=512"
+# The swap (section g): hb.HH's default within this factor of bp.dyn.HH's time at this spike-time error, exp_auto
+SWAP_GOALS = {"default": 1.5, "error_ms": 0.05, "exp_auto": 1.0}
 
 
 def _run(job: dict[str, Any], xla_flags: str | None = None, timeout: float = 1800.0) -> Any:
@@ -199,10 +203,14 @@ def section_accurate_throughput(smoke: bool, accuracy: dict, peers: dict[str, bo
     return {"n": n, "duration_ms": duration, "rows": out, "ceiling": ceiling}
 
 
+COBAHH_ROW = "hh_brainpy COBAHH (TraubMilesHH, exp_auto, bp.DSRunner)"
+BRIAN2_ROW = "Brian2 cpp_standalone, 2 threads"
+
+
 def section_cobahh(smoke: bool, peers: dict[str, bool]) -> dict:
     size = {"num": 400, "duration": 50.0} if smoke else {"num": 4000, "duration": 1000.0}
     out = {
-        "hh_brainpy COBAHH (TraubMilesHH, exp_auto)": _run({"name": "cobahh_hh_brainpy", **size}),
+        COBAHH_ROW: _run({"name": "cobahh_hh_brainpy", **size}),
         "hh_brainpy run_cobahh (one scan, one population)": _run({"name": "cobahh_scan", **size}),
         "BrainPy CondNeuGroupLTC (INa/IK_TM1991, exp_auto)": _run({"name": "cobahh_brainpy_ltc", **size}),
     }
@@ -337,11 +345,12 @@ def report(results: dict, command: str) -> str:
     lines += _table(["tool and method", "dt (ms)", "error (ms)", "run by", "neuron-ms per s"], rows)
     if at.get("ceiling") is not None:
         lines += _report_ceiling(at["ceiling"])
+        lines += _report_ceiling_ratios(at["ceiling"], at["rows"].get("hh_brainpy rk4", {}))
     cob = results["cobahh"]
     lines += ["", f"## e) COBAHH, {cob['size']['num']} neurons, {cob['size']['duration']:g} ms at dt = 0.1 ms", "",
-              "Wall time of one run (BrainPy: `DSRunner.run`, which traces and compiles on every call; Brian2 and",
-              "`run_cobahh`: the simulation loop, and in brackets with code generation or tracing and compilation)",
-              "and the mean rate.", ""]
+              "Wall time of the simulation loop, and in brackets of the whole call with code generation or tracing",
+              "and compilation, and the mean rate. BrainPy's `DSRunner.run` traces and compiles on every call: its",
+              "loop is the run of 1 s less a run of one step.", ""]
     rows = []
     for tool, r in cob["rows"].items():
         if "error" in r:
@@ -350,10 +359,17 @@ def report(results: dict, command: str) -> str:
         wall = f"{r['wall_s']:.2f}" + (f" ({r['total_s']:.1f})" if "total_s" in r else "")
         rows.append([tool, wall, f"{r['rate_hz']:.1f}"])
     lines += _table(["build", "wall (s)", "mean rate (Hz)"], rows)
+    ours, brian = cob["rows"].get(COBAHH_ROW, {}), cob["rows"].get(BRIAN2_ROW, {})
+    if "wall_s" in ours and "wall_s" in brian:
+        ratio = ours["wall_s"] / brian["wall_s"]
+        lines += ["", f"`hb.models.COBAHH` under `bp.DSRunner`, loop: {ratio:.2f}x Brian2 cpp_standalone with "
+                  f"2 threads (goal <= 1.0x: {'met' if ratio <= 1.0 else '**missed**'})."]
     if "clamp" in results:
         lines += _report_clamp(results["clamp"])
     if "cable" in results:
         lines += _report_cable(results["cable"])
+    if "swap" in results:
+        lines += _report_swap(results["swap"])
     if "overhead" in results:
         lines += _report_overhead(results["overhead"])
     return "\n".join(lines) + "\n"
@@ -368,6 +384,59 @@ def _report_ceiling(ceiling: dict) -> list[str]:
     rows = [[f"C, `{c['flags']}`, {c['threads']} OpenMP threads", _fmt(c["run"] * ceiling["dt"]), str(c["spikes"])],
             ["hb.sweep (above)", "", str(ceiling["sweep_spikes"])]]
     return [*lines, *_table(["build", "neuron-ms per s", "spikes (same grid)"], rows)]
+
+
+def section_swap(smoke: bool) -> dict:
+    if smoke:
+        return {"goals": SWAP_GOALS, **_run({"name": "swap", "sizes": {"1000": 20}, "default_sizes": [1000]})}
+    sizes = {"1000": 1000, "10000": 1000, "100000": 1000, "1000000": 100}
+    return {"goals": SWAP_GOALS, **_run({"name": "swap", "sizes": sizes, "default_sizes": [1000, 10000, 100000]})}
+
+
+def _report_swap(swap: dict) -> list[str]:
+    lines = ["", "## g) The swap: `hb.HH` for `bp.dyn.HH` in a user's loop and under `bp.DSRunner`", "",
+             "dt = 0.1 ms, float32, Iext = 10, nothing recorded; seconds per run (best of three compiled runs, "
+             "all in one process) and the ratio to `bp.dyn.HH` in the same loop. `floor`: four evaluations of "
+             "the model's right-hand side a step and nothing else, the least a fourth-order one-step scheme "
+             "costs (`benchmarks/user_loop.py`).", ""]
+    if "error" in swap:
+        return [*lines, _fmt(swap)]
+    rows = []
+    for size, row in swap["times"].items():
+        for loop in ("for_loop", "DSRunner"):
+            base = row[loop]["bp.dyn.HH"]
+            cells = [f"{int(size):.0e}", str(row["steps"]), loop, f"{base:.3f}"]
+            for name in ("hb.HH", "exp_auto"):
+                t = row[loop].get(name)
+                cells.append("" if t is None else f"{t:.3f} ({t / base:.2f}x)")
+            floor = row.get("floor") if loop == "for_loop" else None
+            cells.append("" if floor is None else f"{floor:.3f} ({floor / base:.2f}x)")
+            rows.append(cells)
+    lines += _table(["N", "steps", "loop", "bp.dyn.HH (s)", "hb.HH default", "hb.HH exp_auto", "floor"], rows)
+    errors = swap["spike_error_ms"]
+    lines += ["", "Largest spike-time error over 100 ms at dt = 0.1 ms against the scipy reference (ms): "
+              + ", ".join(f"{name} {_fmt(e)}" for name, e in errors.items()) + ".", ""]
+    default = [t["hb.HH"] / t["bp.dyn.HH"] for row in swap["times"].values()
+               for loop, t in row.items() if isinstance(t, dict) and "hb.HH" in t and int(row["steps"]) >= 100]
+    exp_auto = [t["exp_auto"] / t["bp.dyn.HH"] for row in swap["times"].values()
+                for loop, t in row.items() if isinstance(t, dict)]
+    goals = swap["goals"]
+    rows = [[f"default <= {goals['default']}x bp.dyn.HH, error <= {goals['error_ms']} ms",
+             f"{min(default):.2f}-{max(default):.2f}x; {_fmt(errors['hb.HH'])} ms",
+             "met" if max(default) <= goals["default"] and errors["hb.HH"] <= goals["error_ms"] else "**missed**"],
+            [f"exp_auto <= {goals['exp_auto']}x bp.dyn.HH", f"{min(exp_auto):.2f}-{max(exp_auto):.2f}x",
+             "met" if max(exp_auto) <= goals["exp_auto"] else "**missed**"]]
+    return [*lines, *_table(["goal", "measured", ""], rows)]
+
+
+def _report_ceiling_ratios(ceiling: dict, rk4: dict) -> list[str]:
+    c, sweep, runner = ceiling["c"], rk4.get("hb.sweep, 2 host devices, 512-bit vectors"), rk4.get("hb.HHRunner")
+    if "error" in c or not sweep or not runner:
+        return []
+    to_ceiling, to_sweep = sweep / (c["run"] * ceiling["dt"]), runner / sweep
+    met = "met" if to_ceiling >= 0.9 and to_sweep >= 0.9 else "**missed**"
+    return ["", f"Unit: neuron-ms per second (the C program reports neuron-steps per second; times dt). `hb.sweep` "
+            f"{to_ceiling:.2f}x the C ceiling, `hb.HHRunner` {to_sweep:.2f}x `hb.sweep` (goal >= 0.9x each: {met})."]
 
 
 def _report_overhead(ov: dict) -> list[str]:
@@ -497,6 +566,8 @@ def main(argv: list[str] | None = None) -> int:
     results["cable"] = _run({"name": "cable_vs_neuron", "n": 100 if args.smoke else 1000,
                              "duration": 2.0 if args.smoke else 20.0, "batch": 10 if args.smoke else 1000,
                              "neuron_batch": 2 if args.smoke else 100})
+    print("[benchmarks] the swap ...", flush=True)
+    results["swap"] = section_swap(args.smoke)
     print("[benchmarks] overhead ...", flush=True)
     results["overhead"] = section_overhead(args.smoke, args.out)
     results["wall_s"] = time.perf_counter() - start

@@ -308,15 +308,23 @@ def simulate_calls(duration: float = 100.0) -> dict:
 
 
 def _run_network(net: Any, num: int, duration: float, dt: float) -> dict:
-    """Wall time of one ``bp.DSRunner.run`` of a network with groups ``E`` and ``I``, and the mean rate."""
+    """Wall time of ``bp.DSRunner.run`` of a network with groups ``E`` and ``I``, and the mean rate.
+
+    ``DSRunner.run`` traces and compiles its loop on every call, so the loop's own time is estimated
+    as the run of ``duration`` less a run of one step (which compiles the same step): ``wall_s``;
+    ``total_s`` is the whole first call.
+    """
     import brainpy as bp
 
     runner = bp.DSRunner(net, monitors={"E": net.E.spike, "I": net.I.spike}, dt=dt, progress_bar=False)
     t0 = time.perf_counter()
     runner.run(duration)
-    wall = time.perf_counter() - t0
+    total = time.perf_counter() - t0
     spikes = int(np.asarray(runner.mon["E"]).sum() + np.asarray(runner.mon["I"]).sum())
-    return {"wall_s": wall, "rate_hz": spikes / num / (duration / 1000.0)}
+    t0 = time.perf_counter()
+    runner.run(dt)
+    one_step = time.perf_counter() - t0
+    return {"wall_s": total - one_step, "total_s": total, "rate_hz": spikes / num / (duration / 1000.0)}
 
 
 def cobahh_hh_brainpy(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
@@ -459,6 +467,36 @@ def cable_vs_neuron(n: int = 1000, duration: float = 20.0, batch: int = 1000, ne
             h.delete_section(sec=sec)
     return out
 
+
+
+# -- the swap: hb.HH where a BrainPy user meets it -------------------------------------------------
+def swap(sizes: dict[str, int], default_sizes: list[int], dt: float = 0.1) -> dict:
+    """Seconds per run of ``bp.dyn.HH`` and ``hb.HH`` (default; ``exp_auto``) in a user's loop and under DSRunner.
+
+    ``sizes`` maps N to the steps run there; the default method and the floor (four right-hand-side
+    evaluations a step) only at ``default_sizes``.  All in this one process (see ``benchmarks.user_loop``),
+    with the spike-time errors at ``dt`` beside them.
+    """
+    import brainpy as bp
+
+    import hh_brainpy as hb
+    from benchmarks import user_loop as ul
+
+    assert dt == ul.DT
+    models = {"bp.dyn.HH": lambda n: bp.dyn.HH(n), "hb.HH": lambda n: hb.HH(n),
+              "exp_auto": lambda n: hb.HH(n, method="exp_auto")}
+    out: dict[str, Any] = {"times": {}}
+    for size_text, steps in sizes.items():
+        size = int(size_text)
+        row: dict[str, Any] = {"steps": steps}
+        for loop, timer in (("for_loop", ul.best_time), ("DSRunner", ul.best_time_runner)):
+            row[loop] = {name: timer(make, size, steps) for name, make in models.items()
+                         if name != "hb.HH" or size in default_sizes}
+        if size in default_sizes:
+            row["floor"] = ul.floor_time(size, steps)
+        out["times"][size_text] = row
+    out["spike_error_ms"] = {name: ul.spike_error(name) for name in models}
+    return out
 
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])
