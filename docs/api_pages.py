@@ -17,7 +17,7 @@ from types import ModuleType
 #: Pages of the reference after the package's own: public modules and what they hold.
 MODULE_PAGES = ("stimulus", "analysis", "excitability", "plotting", "kinetics", "fitting", "clamp", "shocks",
                 "repetitive", "subthreshold", "paper", "cable", "cable_group", "models", "models.cobahh",
-                "models.cobahh_scan", "models.cobahh_state", "models.wang_buzsaki", "state")
+                "models.cobahh_scan", "models.cobahh_state", "models.events", "models.wang_buzsaki", "state")
 
 _TITLE = {
     "hh_brainpy": "hh_brainpy: the model, the neuron, the runner",
@@ -28,7 +28,8 @@ _TITLE = {
     "paper": "The 1952 paper's conventions",
     "cable": "The cable", "cable_group": "The cable in BrainPy networks", "models": "Models",
     "models.cobahh": "COBAHH network (BrainPy classes)", "models.cobahh_scan": "COBAHH network (one compiled scan)",
-    "models.cobahh_state": "COBAHH network (brainpy.state)", "models.wang_buzsaki": "Wang-Buzsaki neuron",
+    "models.cobahh_state": "COBAHH network (brainpy.state)", "models.events": "Event-driven spike propagation",
+    "models.wang_buzsaki": "Wang-Buzsaki neuron",
     "state": "hh_brainpy.state: the neuron for brainpy.state",
 }
 

@@ -33,7 +33,17 @@ __all__ = ["propagate_spikes", "target_table", "EventTargets"]
 def target_table(indices: Any, indptr: Any, sink: int) -> np.ndarray:
     """The padded table of targets, one row a presynaptic neuron plus a last row of padding, from CSR.
 
-    ``indices[indptr[i]:indptr[i + 1]]`` are neuron ``i``'s targets; missing entries are ``sink``.
+    Parameters
+    ----------
+    indices, indptr : int arrays
+        CSR connectivity: ``indices[indptr[i]:indptr[i + 1]]`` are neuron ``i``'s targets.
+    sink : int
+        The index that fills the rows (an entry past the end of the output).
+
+    Returns
+    -------
+    ndarray of int32, shape (pre + 1, width)
+        ``width`` is the largest out-degree (at least 1).
 
     Examples
     --------
