@@ -418,13 +418,13 @@ def _report_swap(swap: dict) -> list[str]:
               + ", ".join(f"{name} {_fmt(e)}" for name, e in errors.items()) + ".", ""]
     default = [t["hb.HH"] / t["bp.dyn.HH"] for row in swap["times"].values()
                for loop, t in row.items() if isinstance(t, dict) and "hb.HH" in t and int(row["steps"]) >= 100]
-    exp_auto = [t["exp_auto"] / t["bp.dyn.HH"] for row in swap["times"].values()
-                for loop, t in row.items() if isinstance(t, dict)]
+    exp_auto = [row["for_loop"]["exp_auto"] / row["for_loop"]["bp.dyn.HH"] for row in swap["times"].values()]
     goals = swap["goals"]
     rows = [[f"default <= {goals['default']}x bp.dyn.HH, error <= {goals['error_ms']} ms",
              f"{min(default):.2f}-{max(default):.2f}x; {_fmt(errors['hb.HH'])} ms",
              "met" if max(default) <= goals["default"] and errors["hb.HH"] <= goals["error_ms"] else "**missed**"],
-            [f"exp_auto <= {goals['exp_auto']}x bp.dyn.HH", f"{min(exp_auto):.2f}-{max(exp_auto):.2f}x",
+            [f"exp_auto <= {goals['exp_auto']}x bp.dyn.HH in a user's loop",
+             f"{min(exp_auto):.2f}-{max(exp_auto):.2f}x",
              "met" if max(exp_auto) <= goals["exp_auto"] else "**missed**"]]
     return [*lines, *_table(["goal", "measured", ""], rows)]
 

@@ -93,7 +93,9 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
     at dt = 0.1 ms, 100 ms at Iext = 10 from V = -65 mV (float64): spike times
     within 0.012 ms of the scipy reference (7e-4 ms with ``max_substep=0.05``),
     against 4.3 ms for ``bp.dyn.HH`` (exponential Euler); a step costs about
-    four of ``bp.dyn.HH``'s (float32, 1e4-1e5 neurons).
+    three of ``bp.dyn.HH``'s (float32, 1e4-1e5 neurons; ``python -m benchmarks``,
+    section g), most of it the four evaluations of the model a fourth-order
+    step needs.
 
     **Spikes** are upward crossings of ``V_th``: in any sub-step of the default
     method (so a coarse dt loses none, though a step holds one spike flag), or
