@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.workloads import _Drive
+
 STEPS, DT, IEXT, REPEATS = 1000, 0.1, 10.0, 3
 
 
@@ -56,23 +58,6 @@ def best_time(make: Callable[[int], Any], size: int, steps: int = STEPS) -> floa
         return _best(run, lambda: neu.V.value)
 
 
-class _Drive:
-    """A network holding one neuron group and feeding it Iext through ``update(x)``, as a user writes it."""
-
-    def __new__(cls, neu: Any) -> Any:
-        import brainpy as bp
-
-        class Drive(bp.DynSysGroup):
-            def __init__(self) -> None:
-                super().__init__()
-                self.neu = neu
-
-            def update(self) -> Any:
-                return self.neu(IEXT)
-
-        return Drive()
-
-
 def best_time_runner(make: Callable[[int], Any], size: int, steps: int = STEPS) -> float:
     """Best wall time (s) of ``bp.DSRunner.run`` over ``steps`` steps of ``make(size)`` (compiled once)."""
     import brainpy as bp
@@ -80,7 +65,7 @@ def best_time_runner(make: Callable[[int], Any], size: int, steps: int = STEPS) 
 
     bm.random.seed(0)
     neu = make(size)
-    runner = bp.DSRunner(_Drive(neu), dt=DT, progress_bar=False)
+    runner = bp.DSRunner(_Drive(neu, IEXT), dt=DT, progress_bar=False)
     return _best(lambda: runner.run(steps * DT), lambda: neu.V.value)
 
 
@@ -133,7 +118,7 @@ def spike_error(model: str, dt: float = DT) -> float | None:
                         n_initializer=bp.init.Constant(float(k.n_inf(-65.0))))
     else:
         neu = hb.HH(1, V_init=-65.0, **({} if model == "hb.HH" else {"method": model}))
-    runner = bp.DSRunner(_Drive(neu), monitors={key: getattr(neu, key) for key in ("V", "m", "h", "n")}, dt=dt,
+    runner = bp.DSRunner(_Drive(neu, IEXT), monitors={key: getattr(neu, key) for key in ("V", "m", "h", "n")}, dt=dt,
                          progress_bar=False)
     runner.run(REFERENCE_PROTOCOL["duration"])
     start = (-65.0, float(k.m_inf(-65.0)), float(k.h_inf(-65.0)), float(k.n_inf(-65.0)))
