@@ -105,6 +105,16 @@ def dY(
     return k.vector_field(Y, Iext, HHParams(gNa, ENa, gK, EK, gL, EL, C, temperature), key=t)
 
 
+@functools.cache
+def stacked_integral(method: str) -> Any:
+    """``bp.odeint(dY, method=method)``, built once per method; called as ``f(Y, t, Iext, *params, dt=dt)``.
+
+    The form in which :class:`hh_brainpy.HH` steps its own equations with a named
+    Runge-Kutta method of three or more stages (see
+    :data:`hh_brainpy.checks.PER_VARIABLE_METHODS`): BrainPy's method on the stacked
+    state, with ``dt`` given at each call.
+    """
+    return bp.odeint(dY, method=method)
 
 
 def make_step(method: str, dt: float) -> Any:

@@ -232,6 +232,7 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
                 raise ValueError(f"noise (the noise amplitude, mV/sqrt(ms)) must be >= 0, got {noise!r}")
         self.noise = bp.init.noise(noise, self.varshape, num_vars=4)
         self.integral = self._make_integral(method, max_substep)
+        self.__dict__["_built_integral"] = (self.integral,)  # (see NeuronStep._named_step)
         if init_var:
             self.reset_state(self.mode)
 
@@ -292,3 +293,5 @@ class HH(NeuronStep, NeuronState, k.RateMethods, bp.NeuGroup):
         """What projections read from this group: its spikes."""
         return self.spike
 
+
+HH._equations_of = HH  # the equations the stacked vector field reproduces (NeuronStep._named_step)

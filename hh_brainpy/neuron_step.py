@@ -15,9 +15,12 @@ import jax
 import jax.numpy as jnp
 from brainpy.context import share
 
-from hh_brainpy.checks import DIVERGES_FROM, max_stable_dt
+from hh_brainpy.checks import DIVERGES_FROM, PER_VARIABLE_METHODS, max_stable_dt
 from hh_brainpy.exponential_rk import ExponentialRK4, crossing
 from hh_brainpy.finite_watch import watch
+from hh_brainpy.integrator import stacked_integral
+from hh_brainpy.kinetics import RATE_NAMES
+from hh_brainpy.neuron_state import value_of
 
 __all__ = ["NeuronStep", "StabilityWarning"]
 
@@ -61,7 +64,7 @@ class NeuronStep:
             (V, m, h, n), spike, t_spike = self.integral.advance(y0, t, dt, (x,), threshold=self.V_th)
         else:
             self._warn_if_unstable(dt)
-            V, m, h, n = self.integral(*y0, t, self.sum_current_inputs(V0, init=x), dt)
+            V, m, h, n = self._named_step(y0, t, self.sum_current_inputs(V0, init=x), dt)
             spike, t_spike = jnp.zeros(jnp.shape(V), dtype=bool), jnp.full(jnp.shape(V), jnp.nan)
         if self.instantaneous_m:
             m = self.m_inf(V)
@@ -80,6 +83,38 @@ class NeuronStep:
         if not self.__dict__.get("_checked_by_runner", False):
             watch(V, t, self, raise_error=self.check_finite)
         return spike
+
+    #: The class whose equations :func:`hh_brainpy.kinetics.vector_field` is (set to ``HH`` where it is defined).
+    _equations_of: type | None = None
+
+    def _named_step(self, y0: tuple[Any, ...], t: Any, current: Any, dt: Any) -> tuple[Any, ...]:
+        """One step of a named BrainPy method: ``self.integral``, or the same method on the stacked state.
+
+        With a Runge-Kutta method of three or more stages, and while the equations are this
+        package's own (no method of the model's equations or rates overridden, in its class or
+        on the instance; ``self.integral`` the one the constructor built; no noise, no
+        instantaneous m), BrainPy's method steps :func:`hh_brainpy.integrator.dY`, the same
+        system as :attr:`derivative` with the state stacked as ``[V, m, h, n]``: the same
+        method and the same arithmetic, about 1.6x faster at 1e5 neurons on a 2-core CPU (its
+        three exponentials are computed once per stage, not once per gate).  Anything else is
+        ``self.integral(V, m, h, n, t, I, dt)``, as ``bp.dyn.HH`` steps.
+        """
+        if not self._steps_own_equations():
+            return self.integral(*y0, t, current, dt)
+        Y = jnp.stack(jnp.broadcast_arrays(*y0))
+        params = (self.gNa, self.ENa, self.gK, self.EK, self.gL, self.EL, self.C, self.temperature)
+        Y = stacked_integral(self.method)(Y, t, current, *(value_of(p) for p in params), dt=dt)
+        return Y[0], Y[1], Y[2], Y[3]
+
+    def _steps_own_equations(self) -> bool:
+        own = type(self)._equations_of
+        if own is None or self.method in PER_VARIABLE_METHODS or self.noise is not None or self.instantaneous_m:
+            return False
+        if self.__dict__.get("_built_integral", (None,))[0] is not self.integral:
+            return False
+        names = ("dV", "dm", "dh", "dn", "derivative", "rates", *RATE_NAMES)
+        return all(name not in self.__dict__ and getattr(type(self), name, None) is getattr(own, name, None)
+                   for name in names)
 
     def _warn_if_unstable(self, dt: Any) -> None:
         if DIVERGES_FROM.get(self.method) is None or isinstance(dt, jax.core.Tracer):

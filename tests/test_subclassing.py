@@ -148,6 +148,20 @@ def test_a_rate_override_is_used_by_every_named_method_as_brainpy_uses_it(method
     np.testing.assert_allclose(runs[0], runs[1], atol=1e-8)
 
 
+@pytest.mark.parametrize("method", ["rk3", "ssprk3", "rk4", "rk4_38rule"])
+def test_a_named_method_of_three_or_more_stages_is_brainpys_on_the_default_and_on_a_subclass(method):
+    """hb.HH's own equations (stepped on the stacked state) and a dV override each give bp.dyn.HH's run."""
+    for make in (lambda base: base(2, method=method, V_initializer=bp.init.Constant(-65.0)),
+                 lambda base: _with_bias(base)(2, method=method)):
+        ours, theirs = (_run(make(base), duration=20.0, dt=0.01, current=6.0)["V"] for base in (hb.HH, bp.dyn.HH))
+        assert np.ptp(ours) > 80.0  # it fires
+        np.testing.assert_allclose(ours, theirs, atol=1e-8)
+    biased = _run(_with_bias(hb.HH)(2, method=method), duration=20.0, dt=0.01, current=6.0)["V"]
+    plain = _run(hb.HH(2, method=method, V_initializer=bp.init.Constant(-65.0)), duration=20.0, dt=0.01,
+                 current=6.0)["V"]
+    assert np.max(np.abs(biased - plain)) > 1.0  # the override runs
+
+
 def _fast_rates(base):
     class Fast(P.GatesFromRates, base):
         """All six rates 20 times the 1952 ones: far stiffer than the default model."""

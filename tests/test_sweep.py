@@ -85,6 +85,9 @@ _SCRIPT = textwrap.dedent(
     for label, devices in (("all", jax.devices()), ("one", jax.devices()[:1])):
         res = hb.sweep(grid, 30.0, record_every=10, devices=devices)
         out[label] = {"n": res.n_devices, "count": res.spike_count.tolist(), "V": res.V.tolist()}
+        # a grid that leaves Iext and every other parameter as one number on every device; 7 points, padded
+        out[label]["gNa"] = hb.sweep({"gNa": np.linspace(60.0, 180.0, 7)}, 30.0, fixed={"Iext": 10.0},
+                                     devices=devices).spike_count.tolist()
     json.dump(out, sys.stdout)
     """
 )
@@ -107,6 +110,7 @@ def test_four_devices_give_the_same_result_as_one():
     out = json.loads(proc.stdout)
     assert out["n_devices"] == 4 and out["all"]["n"] == 4 and out["one"]["n"] == 1
     assert out["all"]["count"] == out["one"]["count"]
+    assert out["all"]["gNa"] == out["one"]["gNa"]
     many, one = np.array(out["all"]["V"]), np.array(out["one"]["V"])
     if _JAXLIB < (0, 11):
         np.testing.assert_array_equal(many, one)
@@ -117,3 +121,6 @@ def test_four_devices_give_the_same_result_as_one():
     assert here.n_devices == 1
     assert here.spike_count.tolist() == out["one"]["count"]
     np.testing.assert_allclose(here.V, one, rtol=0, atol=1e-10)
+    # a parameter left fixed is one number, not a column: the same neurons as with Iext swept over one value
+    as_column = hb.sweep({"gNa": np.linspace(60.0, 180.0, 7), "Iext": [10.0]}, 30.0).spike_count[:, 0]
+    assert as_column.tolist() == out["one"]["gNa"]
