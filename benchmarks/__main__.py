@@ -211,7 +211,7 @@ def section_cobahh(smoke: bool, peers: dict[str, bool]) -> dict:
     size = {"num": 400, "duration": 50.0} if smoke else {"num": 4000, "duration": 1000.0}
     out = {
         COBAHH_ROW: _run({"name": "cobahh_hh_brainpy", **size}),
-        "hh_brainpy run_cobahh (one scan, one population)": _run({"name": "cobahh_scan", **size}),
+        "hh_brainpy run_cobahh (models.COBAHH as one compiled loop)": _run({"name": "cobahh_scan", **size}),
         "BrainPy CondNeuGroupLTC (INa/IK_TM1991, exp_auto)": _run({"name": "cobahh_brainpy_ltc", **size}),
     }
     if peers["brian2"]:

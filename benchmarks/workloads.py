@@ -338,7 +338,7 @@ def cobahh_hh_brainpy(num: int = 4000, duration: float = 1000.0, dt: float = 0.1
 
 
 def cobahh_scan(num: int = 4000, duration: float = 1000.0, dt: float = 0.1) -> dict:
-    """``hb.models.cobahh_scan.run_cobahh``: the same network as one compiled scan over one population."""
+    """``hb.models.cobahh_scan.run_cobahh``: ``hb.models.COBAHH`` run as one compiled loop."""
     from hh_brainpy.models.cobahh_scan import run_cobahh
 
     t0 = time.perf_counter()

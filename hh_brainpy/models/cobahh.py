@@ -243,6 +243,9 @@ class COBAHH(bp.DynSysGroup):
         ``group(n, V0) -> neuron group`` builds each of the E and I groups from
         its size and initial V (mV); default :class:`TraubMilesHH` with
         ``method``.  Another neuron model gets the same wiring this way.
+    max_events : int
+        Spikes each projection propagates a round (default 32; more are never
+        dropped: see :func:`hh_brainpy.models.events.propagate_spikes`).
     event_backend_name : str, optional
         brainevent CPU backend while this network steps, for a ``group`` that
         uses brainevent (the projections do not; default: ``'jax_raw'`` without
@@ -277,7 +280,8 @@ class COBAHH(bp.DynSysGroup):
 
     def __init__(self, num: int = 4000, *, p: float = 0.02, exc_fraction: float = 0.8, we: float = 6.0,
                  wi: float = 67.0, recurrent: bool = True, method: str = "exp_auto", seed: int = 0,
-                 event_backend_name: str | None = None, group: Callable[[int, np.ndarray], Any] | None = None) -> None:
+                 max_events: int = 32, event_backend_name: str | None = None,
+                 group: Callable[[int, np.ndarray], Any] | None = None) -> None:
         check_size(num)
         if not 0.0 < p <= 1.0:
             raise ValueError(f"p (connection probability) must lie in (0, 1], got {p}")
@@ -298,7 +302,7 @@ class COBAHH(bp.DynSysGroup):
             pre, post = getattr(self, pre_name), getattr(self, post_name)
             conn = bp.conn.FixedProb(p, pre=pre.num, post=post.num, seed=seed + 1 + i, allow_multi_conn=True)
             proj = bp.dyn.ProjAlignPostMg2(
-                pre=pre, delay=None, comm=EventTargets(conn, weights[pre_name]),
+                pre=pre, delay=None, comm=EventTargets(conn, weights[pre_name], max_events),
                 syn=bp.dyn.Expon.desc(post.num, tau=taus[pre_name]),
                 out=bp.dyn.COBA.desc(E=revs[pre_name]), post=post,
             )
